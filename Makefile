@@ -1,0 +1,37 @@
+# geertz: two commands on a fresh machine.
+#   make demo   create .venv, load the ontology and shipped data, show what geertz holds
+#   make test   run the whole test suite
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+GEERTZ := $(BIN)/geertz
+STORE  ?= .geertz/store
+GRAPH  := https://w3id.org/geertz/graph
+
+.PHONY: demo test lint typecheck check clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(GEERTZ) --store $(STORE) load --replace --graph $(GRAPH)/ontology ontology/geertz.ttl
+	$(GEERTZ) --store $(STORE) load --replace --graph $(GRAPH)/seed data/
+	$(GEERTZ) validate ontology/ data/
+	$(GEERTZ) --store $(STORE) stats
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check geertz tests
+	$(BIN)/mypy
+
+check: lint test
+
+clean:
+	rm -rf $(VENV) .geertz .pytest_cache .mypy_cache

@@ -1,0 +1,429 @@
+"""The ``geertz`` command line. Its ``--help`` text is its reference.
+
+Every command works on the store named by ``--store`` or ``GEERTZ_STORE``: a
+directory (embedded Oxigraph, the default ``.geertz/store``), ``memory:``, or an
+http(s) SPARQL endpoint URL.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from geertz.config import Settings, get_settings
+from geertz.errors import GeertzError, LoadError, RDFSyntaxError
+from geertz.graph import GraphStore, open_store
+from geertz.graph.rdfio import find_rdf_files, parse_file
+from geertz.graph.stats import store_stats
+from geertz.graph.terms import Term
+from geertz.graph.validate import validate as run_validation
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="geertz",
+    help=(
+        "geertz: a knowledge-graph cultural context engine. Loads, validates and "
+        "queries scoped, plural, sourced cultural knowledge."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+_QUERY_FORM = re.compile(
+    r"^\s*(?:(?:PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(SELECT|CONSTRUCT|DESCRIBE|ASK)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _State:
+    store: str | None = None
+
+
+def _settings() -> Settings:
+    return get_settings()
+
+
+@contextmanager
+def _open(ctx: typer.Context, *, read_only: bool = False) -> Iterator[GraphStore]:
+    state: _State = ctx.obj or _State()
+    store = open_store(state.store, settings=_settings(), read_only=read_only or None)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            "-s",
+            help="Store to use: a directory, 'memory:' or a SPARQL endpoint URL. "
+            "Defaults to GEERTZ_STORE, else .geertz/store.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = _State(store=store)
+
+
+class ExportFormat(str, Enum):
+    nquads = "nquads"
+    trig = "trig"
+    turtle = "turtle"
+    ntriples = "ntriples"
+
+
+_RDF_FORMATS = {
+    ExportFormat.nquads: RdfFormat.N_QUADS,
+    ExportFormat.trig: RdfFormat.TRIG,
+    ExportFormat.turtle: RdfFormat.TURTLE,
+    ExportFormat.ntriples: RdfFormat.N_TRIPLES,
+}
+
+
+@app.command()
+def load(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path], typer.Argument(help="RDF files or directories of them (.ttl, .nt, .nq, .trig, .rdf, .owl, .jsonld).")
+    ],
+    graph: Annotated[
+        str | None, typer.Option("--graph", "-g", help="Named graph IRI to load the triples into.")
+    ] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="Force a format (e.g. ttl, nt) instead of guessing from the suffix.")
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Empty --graph before loading into it.")
+    ] = False,
+) -> None:
+    """Load RDF files into the store.
+
+    Every file is parsed before anything is written: if any file has a syntax
+    error, its file, line and column are printed, nothing is loaded, and the
+    command exits 1.
+    """
+    paths = find_rdf_files(files) if any(f.is_dir() for f in files) else files
+    if replace and not graph:
+        raise typer.BadParameter("--replace needs --graph: only a named graph can be replaced")
+    errors: list[GeertzError] = []
+    with _progress() as progress:
+        task = progress.add_task("checking syntax", total=len(paths))
+        for path in paths:
+            try:
+                for _ in parse_file(path, format=format):
+                    pass
+            except LoadError as exc:
+                errors.append(exc)
+            progress.advance(task)
+    if errors:
+        for exc in errors:
+            err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print("nothing was loaded; fix the files above and run the command again")
+        raise typer.Exit(1)
+    total = 0
+    with _open(ctx) as store, _progress() as progress:
+        if replace and graph:
+            store.drop_graph(graph)
+        task = progress.add_task("loading", total=len(paths))
+        for path in paths:
+            progress.update(task, description=f"loading {path.name}")
+            count = store.load(path, graph=graph, format=format)
+            total += count
+            err.print(f"loaded {count} quads from {path}", highlight=False)
+            progress.advance(task)
+    where = f"graph <{graph}>" if graph else "the default graph"
+    err.print(f"[green]done:[/] {total} quads into {where} of {store.location}", highlight=False)
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or directories to check. Default: the ontology and data directories."),
+    ] = None,
+    reasoner: Annotated[
+        bool, typer.Option("--reasoner/--no-reasoner", help="Run the HermiT OWL consistency check (needs Java).")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+) -> None:
+    """Check RDF files against the SHACL shapes and the OWL ontology.
+
+    Prints each problem with its file, line, focus node and message. Exits 1 if
+    there is any violation (syntax, SHACL violation, OWL inconsistency) and 0
+    otherwise; warnings are printed but do not fail.
+    """
+    settings = _settings()
+    targets = paths or [settings.ontology_dir, settings.data_dir]
+    with err.status("validating") if err.is_terminal else _nothing():
+        report = run_validation(targets, settings=settings, reasoner=reasoner)
+    if as_json:
+        payload = {
+            "ok": report.ok,
+            "files": [str(f) for f in report.files],
+            "reasoner": report.reasoner,
+            "reasoner_note": report.reasoner_note,
+            "findings": [
+                {
+                    "severity": f.severity,
+                    "check": f.check,
+                    "file": str(f.path) if f.path else None,
+                    "line": f.line,
+                    "column": f.column,
+                    "focus": f.focus,
+                    "property": f.property,
+                    "value": f.value,
+                    "message": f.message,
+                }
+                for f in report.findings
+            ],
+        }
+        console.print_json(json.dumps(payload))
+    else:
+        for f in report.findings:
+            colour = "red" if f.severity == "violation" else "yellow"
+            focus = f" {f.focus}" if f.focus else ""
+            prop = f" ({f.property})" if f.property else ""
+            console.print(
+                f"{f.location()}: [{colour}]{f.severity}[/]{focus}{prop}: {f.message}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        if report.reasoner == "skipped":
+            err.print(f"[yellow]note:[/] {report.reasoner_note}", highlight=False, soft_wrap=True)
+        elif report.reasoner == "failed":
+            err.print(f"[yellow]note:[/] {report.reasoner_note}", highlight=False, soft_wrap=True)
+        summary = (
+            f"{len(report.files)} files, {len(report.violations)} violations, "
+            f"{len(report.warnings)} warnings, OWL: {report.reasoner}"
+        )
+        err.print(("[green]ok:[/] " if report.ok else "[red]failed:[/] ") + summary, highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+class ResultFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    tsv = "tsv"
+    turtle = "turtle"
+    ntriples = "ntriples"
+
+
+@app.command()
+def sparql(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="The SPARQL text, @FILE to read it from a file, or - for stdin.")],
+    update: Annotated[
+        bool, typer.Option("--update", help="Allow a SPARQL Update (writes). Without it the store is opened read-only.")
+    ] = False,
+    format: Annotated[
+        ResultFormat, typer.Option("--format", "-f", help="Output format (table is for SELECT).")
+    ] = ResultFormat.table,
+) -> None:
+    """Run a SPARQL query (read-only) or, with --update, a SPARQL update.
+
+    The prefixes gz, gzd, rdf, rdfs, owl, xsd, skos, prov and dcterms are
+    predeclared on the embedded store. The default graph is the union of all
+    named graphs.
+    """
+    text = _read_query(query)
+    form = _QUERY_FORM.match(text)
+    if update:
+        with _open(ctx) as store:
+            store.update(text)
+        err.print("[green]update applied[/]")
+        return
+    if form is None:
+        raise typer.BadParameter(
+            "this is not a SELECT, CONSTRUCT, DESCRIBE or ASK query; to change the store "
+            "pass --update",
+            param_hint="QUERY",
+        )
+    kind = form.group(1).upper()
+    with _open(ctx, read_only=True) as store:
+        if kind == "SELECT":
+            _print_rows(store.select(text), format)
+        elif kind == "ASK":
+            answer = store.ask(text)
+            console.print(json.dumps({"boolean": answer}) if format == ResultFormat.json else str(answer).lower())
+        else:
+            triples = store.construct(text)
+            rdf_format = RdfFormat.N_TRIPLES if format == ResultFormat.ntriples else RdfFormat.TURTLE
+            sys.stdout.write(serialize(triples, format=rdf_format).decode("utf-8"))
+
+
+def _read_query(query: str) -> str:
+    if query == "-":
+        return sys.stdin.read()
+    if query.startswith("@"):
+        path = Path(query[1:])
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot read the query file {str(path)!r}: {exc.strerror}") from exc
+    return query
+
+
+def _cell(term: Term | None) -> str:
+    if term is None:
+        return ""
+    return term.value
+
+
+def _print_rows(rows: list[dict[str, Term]], format: ResultFormat) -> None:
+    names: list[str] = []
+    for row in rows:
+        for name in row:
+            if name not in names:
+                names.append(name)
+    if format == ResultFormat.json:
+        payload = {
+            "head": {"vars": names},
+            "results": {"bindings": [{n: _json_cell(t) for n, t in row.items()} for row in rows]},
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    elif format in (ResultFormat.csv, ResultFormat.tsv):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="," if format == ResultFormat.csv else "\t", lineterminator="\n")
+        writer.writerow(names)
+        for row in rows:
+            writer.writerow([_cell(row.get(n)) for n in names])
+        sys.stdout.write(buffer.getvalue())
+    else:
+        table = Table(*names, show_lines=False)
+        for row in rows:
+            table.add_row(*(_cell(row.get(n)) for n in names))
+        console.print(table)
+        err.print(f"{len(rows)} rows")
+
+
+def _json_cell(term: Term) -> dict[str, str]:
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, Literal):
+        cell = {"type": "literal", "value": term.value}
+        if term.language:
+            cell["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            cell["datatype"] = term.datatype.value
+        return cell
+    return {"type": "bnode", "value": term.value}
+
+
+@app.command()
+def stats(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Count what the store holds: instances per ontology class, triples per graph."""
+    with _open(ctx, read_only=True) as store:
+        result = store_stats(store)
+    if as_json:
+        console.print_json(
+            json.dumps({"classes": result.classes, "graphs": result.graphs, "triples": result.triples})
+        )
+        return
+    table = Table("class", "instances", title="geertz store")
+    for name, count in result.classes.items():
+        table.add_row(name, str(count))
+    console.print(table)
+    if result.graphs:
+        graphs = Table("named graph", "triples")
+        for name, count in result.graphs.items():
+            graphs.add_row(name, str(count))
+        console.print(graphs)
+    console.print(f"{result.triples} triples in all")
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write; standard output if omitted.")
+    ] = None,
+    graph: Annotated[str | None, typer.Option("--graph", "-g", help="Export only this named graph.")] = None,
+    format: Annotated[
+        ExportFormat | None,
+        typer.Option("--format", "-f", help="nquads or trig for datasets; turtle or ntriples for one graph."),
+    ] = None,
+) -> None:
+    """Write the store's contents (or one named graph) as RDF."""
+    chosen = format or (ExportFormat.turtle if graph else ExportFormat.nquads)
+    rdf_format = _RDF_FORMATS[chosen]
+    if not rdf_format.supports_datasets and graph is None:
+        raise typer.BadParameter(
+            f"{chosen.value} holds one graph; pass --graph IRI or use --format nquads or trig",
+            param_hint="--format",
+        )
+    with _open(ctx, read_only=True) as store:
+        quads = list(store.quads(graph))
+    if rdf_format.supports_datasets:
+        data = serialize(quads, format=rdf_format)
+    else:
+        data = serialize(
+            (Triple(q.subject, q.predicate, q.object) for q in quads), format=rdf_format
+        )
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)
+        err.print(f"wrote {len(quads)} quads to {output}", highlight=False)
+
+
+def main() -> None:
+    """Entry point: runs the CLI and turns geertz errors into one-line messages."""
+    try:
+        app()
+    except RDFSyntaxError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None
+    except GeertzError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()
