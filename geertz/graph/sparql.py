@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import urllib.error
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar, NoReturn
 
@@ -23,7 +24,7 @@ from SPARQLWrapper.SPARQLExceptions import (
 
 from geertz.errors import QueryError, QueryTimeout, StoreError, StoreUnavailable
 from geertz.graph.store import GraphStore, quads_to_update, skolemize
-from geertz.graph.terms import Binding, TermLike, from_sparql_json, values_clause
+from geertz.graph.terms import Binding, TermLike, bind_values, from_sparql_json
 
 __all__ = ["RemoteStore"]
 
@@ -34,6 +35,19 @@ def _guess_update_url(query_url: str) -> str:
     if query_url.rstrip("/").endswith("/query"):
         return query_url.rstrip("/")[: -len("/query")] + "/update"
     return query_url
+
+
+def _server_message(exc: BaseException, limit: int = 400) -> str:
+    """The server's own explanation from a SPARQLWrapper error, without the echoed query."""
+    text = str(exc)
+    if "Response:" in text:
+        text = text.split("Response:", 1)[1].strip()
+        if text.startswith(("b'", 'b"')):
+            text = text[2:-1].encode("latin-1", "replace").decode("unicode_escape", "replace")
+    for marker in ("\n\nSPARQL query:", "\nSPARQL query:"):
+        text = text.split(marker, 1)[0]
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class RemoteStore(GraphStore):
@@ -95,7 +109,8 @@ class RemoteStore(GraphStore):
     def _fail(self, text: str, exc: BaseException) -> NoReturn:
         if isinstance(exc, QueryBadFormed):
             raise QueryError(
-                f"the endpoint {self.location!r} rejected the request as malformed: {exc}",
+                f"the endpoint {self.location!r} rejected the request as malformed: "
+                f"{_server_message(exc)}",
                 query=text,
                 endpoint=self.location,
             ) from exc
@@ -112,7 +127,9 @@ class RemoteStore(GraphStore):
             ) from exc
         if isinstance(exc, URITooLong | EndPointInternalError | SPARQLWrapperException):
             raise QueryError(
-                f"the endpoint {self.location!r} failed: {exc}", query=text, endpoint=self.location
+                f"the endpoint {self.location!r} failed: {_server_message(exc)}",
+                query=text,
+                endpoint=self.location,
             ) from exc
         if isinstance(exc, TimeoutError | socket.timeout | httpx.TimeoutException):
             raise QueryTimeout(
@@ -140,7 +157,10 @@ class RemoteStore(GraphStore):
 
     def _json(self, query: str) -> dict[str, Any]:
         try:
-            result = self._wrapper(query, JSON).query().convert()
+            with warnings.catch_warnings():
+                # SPARQLWrapper warns when it cannot classify a query; the server decides.
+                warnings.simplefilter("ignore", RuntimeWarning)
+                result = self._wrapper(query, JSON).query().convert()
         except Exception as exc:  # SPARQLWrapper raises many unrelated types
             self._fail(query, exc)
         if not isinstance(result, dict):
@@ -153,9 +173,7 @@ class RemoteStore(GraphStore):
 
     @staticmethod
     def _bind(query: str, bindings: Mapping[str, TermLike] | None) -> str:
-        # A trailing VALUES clause joins with the whole query pattern (SPARQL 1.1
-        # section 18.2.4.3): parameter binding without touching the query text.
-        return query + values_clause(bindings) if bindings else query
+        return bind_values(query, bindings) if bindings else query
 
     def select(self, query: str, bindings: Mapping[str, TermLike] | None = None) -> list[Binding]:
         text = self._bind(query, bindings)
@@ -172,16 +190,26 @@ class RemoteStore(GraphStore):
     def ask(self, query: str, bindings: Mapping[str, TermLike] | None = None) -> bool:
         text = self._bind(query, bindings)
         result = self._json(text)
-        if "boolean" not in result:
-            raise QueryError("ask() needs an ASK query", query=query, endpoint=self.location)
-        return bool(result["boolean"])
+        if "boolean" in result:
+            return bool(result["boolean"])
+        # Virtuoso 7 answers ASK in JSON as a one-cell result set.
+        if "results" in result:
+            rows = result["results"].get("bindings", [])
+            if not rows:
+                return False
+            if len(rows) == 1 and len(rows[0]) == 1:
+                value = str(next(iter(rows[0].values())).get("value", "")).lower()
+                return value in ("1", "true")
+        raise QueryError("ask() needs an ASK query", query=query, endpoint=self.location)
 
     def construct(
         self, query: str, bindings: Mapping[str, TermLike] | None = None
     ) -> list[Triple]:
         text = self._bind(query, bindings)
         try:
-            response = self._wrapper(text, TURTLE).query()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                response = self._wrapper(text, TURTLE).query()
             body = response.response.read()
             content_type = response.info().get("content-type", "text/turtle")
         except Exception as exc:
@@ -203,7 +231,9 @@ class RemoteStore(GraphStore):
     def update(self, update: str) -> None:
         self._check_writable()
         try:
-            self._wrapper(update, JSON).query()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                self._wrapper(update, JSON).query()
         except Exception as exc:
             self._fail(update, exc)
 

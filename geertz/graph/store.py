@@ -35,7 +35,21 @@ SKOLEM_PREFIX = "https://w3id.org/geertz/.well-known/genid/"
 
 
 def quads_to_update(quads: Iterable[Quad], *, verb: str = "INSERT DATA") -> str:
-    """One ``INSERT DATA`` (or ``DELETE DATA``) request for ``quads``, grouped by graph."""
+    """One ``INSERT DATA`` (or ``DELETE DATA``) request for ``quads``, grouped by graph.
+
+    Quads with blank nodes are inserted with ``INSERT { ... } WHERE {}`` instead,
+    which every server accepts (Virtuoso refuses blank nodes in ``INSERT DATA``)
+    and which still creates one fresh blank node per label.
+    """
+    batch = list(quads)
+    if verb == "INSERT DATA" and any(
+        isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode) for q in batch
+    ):
+        return _quad_block("INSERT", batch) + " WHERE {}"
+    return _quad_block(verb, batch)
+
+
+def _quad_block(verb: str, quads: list[Quad]) -> str:
     by_graph: dict[str, list[str]] = {}
     for quad in quads:
         line = f"{quad.subject} {quad.predicate} {quad.object} ."

@@ -12,6 +12,7 @@ becomes the single literal ``"say \\"hi\\" } ; DROP ALL"``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+import re
 from typing import Any, TypeAlias
 
 import rdflib
@@ -19,6 +20,7 @@ from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
 
 __all__ = [
     "Binding",
+    "bind_values",
     "GraphName",
     "Subject",
     "Term",
@@ -79,7 +81,7 @@ def sparql_term(value: TermLike) -> str:
 
 
 def values_clause(bindings: Mapping[str, TermLike]) -> str:
-    """A one-row ``VALUES`` clause binding each variable to its escaped term."""
+    """A one-row ``VALUES`` block binding each variable to its escaped term."""
     if not bindings:
         return ""
     for name in bindings:
@@ -87,7 +89,54 @@ def values_clause(bindings: Mapping[str, TermLike]) -> str:
             raise ValueError(f"{name!r} is not a valid SPARQL variable name")
     names = " ".join(f"?{name}" for name in bindings)
     row = " ".join(sparql_term(value) for value in bindings.values())
-    return f"\nVALUES ({names}) {{ ({row}) }}"
+    return f"\n  VALUES ({names}) {{ ({row}) }}"
+
+
+_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+
+
+def bind_values(query: str, bindings: Mapping[str, TermLike]) -> str:
+    """Bind variables by placing a one-row ``VALUES`` block at the end of the query's
+    outermost ``WHERE`` group, values escaped by :func:`sparql_term`.
+
+    Inside the group rather than after the query, because some servers (Virtuoso
+    7) ignore a trailing ``VALUES`` clause. Braces inside strings, IRIs and
+    comments are skipped when looking for the group's end.
+    """
+    if not bindings:
+        return query
+    block = values_clause(bindings)
+    end = _last_closing_brace(query)
+    if end is None:
+        raise ValueError("cannot bind variables: the query has no { } group pattern")
+    return query[:end] + block + "\n" + query[end:]
+
+
+def _last_closing_brace(query: str) -> int | None:
+    last = None
+    i, n = 0, len(query)
+    while i < n:
+        ch = query[i]
+        if ch == "#":
+            newline = query.find("\n", i)
+            i = n if newline < 0 else newline + 1
+            continue
+        if ch == "<":
+            match = _IRIREF.match(query, i)
+            if match:
+                i = match.end()
+                continue
+        if ch in "\"'":
+            quote = query[i : i + 3] if query[i : i + 3] in ('"""', "'''") else ch
+            i += len(quote)
+            while i < n and not query.startswith(quote, i):
+                i += 2 if query[i] == "\\" else 1
+            i += len(quote)
+            continue
+        if ch == "}":
+            last = i
+        i += 1
+    return last
 
 
 def from_sparql_json(cell: Mapping[str, Any]) -> Term:
