@@ -12,15 +12,15 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, serialize
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -102,7 +102,7 @@ def _main(
     ctx.obj = _State(store=store)
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     nquads = "nquads"
     trig = "trig"
     turtle = "turtle"
@@ -121,17 +121,19 @@ _RDF_FORMATS = {
 def load(
     ctx: typer.Context,
     files: Annotated[
-        list[Path], typer.Argument(help="RDF files or directories of them (.ttl, .nt, .nq, .trig, .rdf, .owl, .jsonld).")
+        list[Path],
+        typer.Argument(help="RDF files or directories of them (.ttl, .nt, .nq, .trig, .rdf, .owl, .jsonld)."),
     ],
     graph: Annotated[
         str | None, typer.Option("--graph", "-g", help="Named graph IRI to load the triples into.")
     ] = None,
     format: Annotated[
-        str | None, typer.Option("--format", "-f", help="Force a format (e.g. ttl, nt) instead of guessing from the suffix.")
+        str | None,
+        typer.Option(
+            "--format", "-f", help="Force a format (e.g. ttl, nt) instead of guessing from the suffix."
+        ),
     ] = None,
-    replace: Annotated[
-        bool, typer.Option("--replace", help="Empty --graph before loading into it.")
-    ] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Empty --graph before loading into it.")] = False,
 ) -> None:
     """Load RDF files into the store.
 
@@ -153,8 +155,8 @@ def load(
                 errors.append(exc)
             progress.advance(task)
     if errors:
-        for exc in errors:
-            err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        for problem in errors:
+            err.print(f"[red]error:[/] {problem}", highlight=False, soft_wrap=True)
         err.print("nothing was loaded; fix the files above and run the command again")
         raise typer.Exit(1)
     total = 0
@@ -179,7 +181,8 @@ def validate(
         typer.Argument(help="Files or directories to check. Default: the ontology and data directories."),
     ] = None,
     reasoner: Annotated[
-        bool, typer.Option("--reasoner/--no-reasoner", help="Run the HermiT OWL consistency check (needs Java).")
+        bool,
+        typer.Option("--reasoner/--no-reasoner", help="Run the HermiT OWL consistency check (needs Java)."),
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
@@ -225,9 +228,7 @@ def validate(
                 highlight=False,
                 soft_wrap=True,
             )
-        if report.reasoner == "skipped":
-            err.print(f"[yellow]note:[/] {report.reasoner_note}", highlight=False, soft_wrap=True)
-        elif report.reasoner == "failed":
+        if report.reasoner == "skipped" or report.reasoner == "failed":
             err.print(f"[yellow]note:[/] {report.reasoner_note}", highlight=False, soft_wrap=True)
         summary = (
             f"{len(report.files)} files, {len(report.violations)} violations, "
@@ -243,7 +244,7 @@ def _nothing() -> Iterator[None]:
     yield
 
 
-class ResultFormat(str, Enum):
+class ResultFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -255,9 +256,14 @@ class ResultFormat(str, Enum):
 @app.command()
 def sparql(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="The SPARQL text, @FILE to read it from a file, or - for stdin.")],
+    query: Annotated[
+        str, typer.Argument(help="The SPARQL text, @FILE to read it from a file, or - for stdin.")
+    ],
     update: Annotated[
-        bool, typer.Option("--update", help="Allow a SPARQL Update (writes). Without it the store is opened read-only.")
+        bool,
+        typer.Option(
+            "--update", help="Allow a SPARQL Update (writes). Without it the store is opened read-only."
+        ),
     ] = False,
     format: Annotated[
         ResultFormat, typer.Option("--format", "-f", help="Output format (table is for SELECT).")
@@ -278,8 +284,7 @@ def sparql(
         return
     if form is None:
         raise typer.BadParameter(
-            "this is not a SELECT, CONSTRUCT, DESCRIBE or ASK query; to change the store "
-            "pass --update",
+            "this is not a SELECT, CONSTRUCT, DESCRIBE or ASK query; to change the store pass --update",
             param_hint="QUERY",
         )
     kind = form.group(1).upper()
@@ -288,11 +293,13 @@ def sparql(
             _print_rows(store.select(text), format)
         elif kind == "ASK":
             answer = store.ask(text)
-            console.print(json.dumps({"boolean": answer}) if format == ResultFormat.json else str(answer).lower())
+            console.print(
+                json.dumps({"boolean": answer}) if format == ResultFormat.json else str(answer).lower()
+            )
         else:
             triples = store.construct(text)
             rdf_format = RdfFormat.N_TRIPLES if format == ResultFormat.ntriples else RdfFormat.TURTLE
-            sys.stdout.write(serialize(triples, format=rdf_format).decode("utf-8"))
+            sys.stdout.write(_serialize(triples, rdf_format).decode("utf-8"))
 
 
 def _read_query(query: str) -> str:
@@ -327,7 +334,9 @@ def _print_rows(rows: list[dict[str, Term]], format: ResultFormat) -> None:
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     elif format in (ResultFormat.csv, ResultFormat.tsv):
         buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter="," if format == ResultFormat.csv else "\t", lineterminator="\n")
+        writer = csv.writer(
+            buffer, delimiter="," if format == ResultFormat.csv else "\t", lineterminator="\n"
+        )
         writer.writerow(names)
         for row in rows:
             writer.writerow([_cell(row.get(n)) for n in names])
@@ -401,16 +410,20 @@ def export(
     with _open(ctx, read_only=True) as store:
         quads = list(store.quads(graph))
     if rdf_format.supports_datasets:
-        data = serialize(quads, format=rdf_format)
+        data = _serialize(quads, rdf_format)
     else:
-        data = serialize(
-            (Triple(q.subject, q.predicate, q.object) for q in quads), format=rdf_format
-        )
+        data = _serialize([Triple(q.subject, q.predicate, q.object) for q in quads], rdf_format)
     if output is None:
         sys.stdout.buffer.write(data)
     else:
         output.write_bytes(data)
         err.print(f"wrote {len(quads)} quads to {output}", highlight=False)
+
+
+def _serialize(items: Sequence[Triple] | Sequence[Quad], rdf_format: RdfFormat) -> bytes:
+    data = serialize(items, format=rdf_format)
+    assert data is not None  # serialize returns the bytes when given no output
+    return data
 
 
 def main() -> None:

@@ -28,9 +28,7 @@ def project_root() -> Path:
 class Settings(BaseSettings):
     """All of geertz's configuration. Every field maps to ``GEERTZ_<FIELD>``."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="GEERTZ_", env_file=".env", extra="ignore", frozen=True
-    )
+    model_config = SettingsConfigDict(env_prefix="GEERTZ_", env_file=".env", extra="ignore", frozen=True)
 
     store: str = Field(
         DEFAULT_STORE,
@@ -73,9 +71,7 @@ class Settings(BaseSettings):
     @classmethod
     def _store_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError(
-                "GEERTZ_STORE is empty; give a directory, 'memory:' or a SPARQL endpoint URL"
-            )
+            raise ValueError("GEERTZ_STORE is empty; give a directory, 'memory:' or a SPARQL endpoint URL")
         return value.strip()
 
     @property

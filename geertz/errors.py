@@ -87,9 +87,7 @@ class LoadError(GeertzError):
 class RDFSyntaxError(LoadError):
     """A file is not valid RDF in its format; ``line`` and ``column`` are 1-based."""
 
-    def __init__(
-        self, message: str, *, path: Path | str, line: int | None, column: int | None
-    ) -> None:
+    def __init__(self, message: str, *, path: Path | str, line: int | None, column: int | None) -> None:
         self.line = line
         self.column = column
         self.detail = message

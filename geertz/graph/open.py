@@ -36,16 +36,13 @@ def open_store(
             update_url=settings.store_update_url,
             gsp_url=settings.store_gsp_url,
             user=settings.store_user,
-            password=settings.store_password.get_secret_value()
-            if settings.store_password
-            else None,
+            password=settings.store_password.get_secret_value() if settings.store_password else None,
             timeout=settings.query_timeout,
             read_only=ro,
         )
     if "://" in spec or spec.endswith(":"):
         raise ConfigError(
-            f"unknown store {spec!r}: use a directory path, 'memory:', or an http(s) "
-            "SPARQL endpoint URL"
+            f"unknown store {spec!r}: use a directory path, 'memory:', or an http(s) SPARQL endpoint URL"
         )
     return EmbeddedStore(
         Path(spec).expanduser(),

@@ -30,7 +30,6 @@ __all__ = ["EmbeddedStore"]
 log = logging.getLogger(__name__)
 
 
-
 class EmbeddedStore(GraphStore):
     """Oxigraph embedded in the process: persistent in ``path``, or in memory when
     ``path`` is None.
@@ -103,9 +102,7 @@ class EmbeddedStore(GraphStore):
                 f"the SPARQL query is not valid: {exc}", query=query, endpoint=self.location
             ) from exc
         except (OSError, ValueError, RuntimeError) as exc:
-            raise QueryError(
-                f"the query failed: {exc}", query=query, endpoint=self.location
-            ) from exc
+            raise QueryError(f"the query failed: {exc}", query=query, endpoint=self.location) from exc
 
     def select(self, query: str, bindings: Mapping[str, TermLike] | None = None) -> list[Binding]:
         result = self._query(query, bindings)
@@ -122,13 +119,11 @@ class EmbeddedStore(GraphStore):
             for name in names:
                 value = solution[name]
                 if value is not None:
-                    row[name] = value  # type: ignore[assignment]
+                    row[name] = value
             rows.append(row)
         return rows
 
-    def construct(
-        self, query: str, bindings: Mapping[str, TermLike] | None = None
-    ) -> list[Triple]:
+    def construct(self, query: str, bindings: Mapping[str, TermLike] | None = None) -> list[Triple]:
         result = self._query(query, bindings)
         if not isinstance(result, QueryTriples):
             raise QueryError(

@@ -109,8 +109,7 @@ class RemoteStore(GraphStore):
     def _fail(self, text: str, exc: BaseException) -> NoReturn:
         if isinstance(exc, QueryBadFormed):
             raise QueryError(
-                f"the endpoint {self.location!r} rejected the request as malformed: "
-                f"{_server_message(exc)}",
+                f"the endpoint {self.location!r} rejected the request as malformed: {_server_message(exc)}",
                 query=text,
                 endpoint=self.location,
             ) from exc
@@ -179,9 +178,7 @@ class RemoteStore(GraphStore):
         text = self._bind(query, bindings)
         result = self._json(text)
         if "results" not in result:
-            raise QueryError(
-                "select() needs a SELECT query", query=query, endpoint=self.location
-            )
+            raise QueryError("select() needs a SELECT query", query=query, endpoint=self.location)
         rows: list[Binding] = []
         for raw in result["results"].get("bindings", []):
             rows.append({name: from_sparql_json(cell) for name, cell in raw.items()})
@@ -202,9 +199,7 @@ class RemoteStore(GraphStore):
                 return value in ("1", "true")
         raise QueryError("ask() needs an ASK query", query=query, endpoint=self.location)
 
-    def construct(
-        self, query: str, bindings: Mapping[str, TermLike] | None = None
-    ) -> list[Triple]:
+    def construct(self, query: str, bindings: Mapping[str, TermLike] | None = None) -> list[Triple]:
         text = self._bind(query, bindings)
         try:
             with warnings.catch_warnings():
@@ -217,10 +212,7 @@ class RemoteStore(GraphStore):
         media = content_type.split(";")[0].strip()
         rdf_format = RdfFormat.from_media_type(media) or RdfFormat.TURTLE
         try:
-            return [
-                Triple(q.subject, q.predicate, q.object)
-                for q in parse(body, rdf_format)
-            ]
+            return [Triple(q.subject, q.predicate, q.object) for q in parse(body, rdf_format)]
         except SyntaxError as exc:
             raise QueryError(
                 f"the endpoint {self.location!r} sent unreadable {media} for a CONSTRUCT: {exc}",

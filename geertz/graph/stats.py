@@ -13,10 +13,30 @@ __all__ = ["StoreStats", "store_stats"]
 
 # Classes whose instances are counted, in the order a reader expects them.
 COUNTED_CLASSES = (
-    "Practice", "Interpretation", "Norm", "Meaning", "Value", "Community",
-    "ProxyDescriptor", "Scope", "Variation", "Contestation", "Evidence",
-    "Place", "Country", "Region", "City", "CulturalRegion",
-    "Occasion", "Setting", "Domain", "Role", "Relationship", "Language", "Goal", "Period",
+    "Practice",
+    "Interpretation",
+    "Norm",
+    "Meaning",
+    "Value",
+    "Community",
+    "ProxyDescriptor",
+    "Scope",
+    "Variation",
+    "Contestation",
+    "Evidence",
+    "Place",
+    "Country",
+    "Region",
+    "City",
+    "CulturalRegion",
+    "Occasion",
+    "Setting",
+    "Domain",
+    "Role",
+    "Relationship",
+    "Language",
+    "Goal",
+    "Period",
 )
 
 
@@ -40,7 +60,7 @@ def store_stats(store: GraphStore) -> StoreStats:
         f'FILTER(STRSTARTS(STR(?class), "{GZ}")) }} GROUP BY ?class'
     )
     found = {
-        row["class"].value[len(GZ):]: int(row["n"].value)
+        row["class"].value[len(GZ) :]: int(row["n"].value)
         for row in rows
         if isinstance(row.get("class"), NamedNode)
     }
@@ -50,7 +70,9 @@ def store_stats(store: GraphStore) -> StoreStats:
     # Places typed only as a subclass still count as places.
     place_rows = store.select(
         "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?c { "
-        + " ".join(f"<{getattr(GZTerms, c)}>" for c in ("Place", "Country", "Region", "City", "CulturalRegion"))
+        + " ".join(
+            f"<{getattr(GZTerms, c)}>" for c in ("Place", "Country", "Region", "City", "CulturalRegion")
+        )
         + " } ?s a ?c }"
     )
     stats.classes["Place"] = int(place_rows[0]["n"].value) if place_rows else 0

@@ -87,9 +87,7 @@ class GraphStore(ABC):
         are absent). ``bindings`` pre-binds variables to values, safely escaped."""
 
     @abstractmethod
-    def construct(
-        self, query: str, bindings: Mapping[str, TermLike] | None = None
-    ) -> list[Triple]:
+    def construct(self, query: str, bindings: Mapping[str, TermLike] | None = None) -> list[Triple]:
         """Run a CONSTRUCT or DESCRIBE query and return its triples."""
 
     @abstractmethod
@@ -157,9 +155,7 @@ class GraphStore(ABC):
 
     def count(self, graph: str | None = None) -> int:
         """The number of triples, in ``graph`` or in the whole (union) dataset."""
-        pattern = (
-            f"GRAPH {sparql_iri(graph)} {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
-        )
+        pattern = f"GRAPH {sparql_iri(graph)} {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
         rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
         return int(rows[0]["n"].value) if rows else 0
 
@@ -191,7 +187,7 @@ class GraphStore(ABC):
         self._check_writable()
         self.update("CLEAR ALL")
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
         """Release the store's resources. The store is unusable afterwards."""
 
     def __enter__(self) -> GraphStore:

@@ -11,8 +11,8 @@ becomes the single literal ``"say \\"hi\\" } ; DROP ALL"``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
 import rdflib
@@ -20,11 +20,11 @@ from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
 
 __all__ = [
     "Binding",
-    "bind_values",
     "GraphName",
     "Subject",
     "Term",
     "TermLike",
+    "bind_values",
     "from_sparql_json",
     "iri",
     "literal",
@@ -164,6 +164,8 @@ def to_rdflib_term(term: Term) -> rdflib.term.Identifier:
         return rdflib.BNode(term.value)
     if term.language:
         return rdflib.Literal(term.value, lang=term.language)
+    if term.datatype.value == _XSD + "string":
+        return rdflib.Literal(term.value)
     return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 

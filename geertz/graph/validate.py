@@ -127,14 +127,16 @@ def _find_line(source: _Source, node: rdflib.term.Node) -> int | None:
     needles = [f"<{text}>"]
     for prefix, namespace in source.prefixes.items():
         if namespace and text.startswith(namespace):
-            needles.append(f"{prefix}:{text[len(namespace):]}")
+            needles.append(f"{prefix}:{text[len(namespace) :]}")
     # Prefer the line where the node starts a description (subject position).
     for strict in (True, False):
         for number, line in enumerate(source.lines, start=1):
             stripped = line.lstrip()
             for needle in needles:
                 hit = stripped.startswith(needle) if strict else needle in line
-                if hit and (len(stripped) == len(needle) or not strict or not stripped[len(needle)].isalnum()):
+                if hit and (
+                    len(stripped) == len(needle) or not strict or not stripped[len(needle)].isalnum()
+                ):
                     return number
     return None
 
@@ -142,12 +144,12 @@ def _find_line(source: _Source, node: rdflib.term.Node) -> int | None:
 def _describe(node: rdflib.term.Node, graph: rdflib.Graph) -> str:
     if isinstance(node, rdflib.BNode):
         for subject, predicate in graph.subject_predicates(node):
-            return f"blank node (object of {graph.qname(subject) if isinstance(subject, rdflib.URIRef) else subject} {graph.qname(predicate)})"  # type: ignore[arg-type]
+            return f"blank node (object of {_describe(subject, graph)} {_describe(predicate, graph)})"
         return "blank node"
     if isinstance(node, rdflib.URIRef):
         try:
             return graph.namespace_manager.normalizeUri(node)
-        except Exception:
+        except ValueError:
             return str(node)
     return str(node)
 
@@ -184,9 +186,7 @@ def validate(
         try:
             source = _read(path)
         except RDFSyntaxError as exc:
-            report.findings.append(
-                Finding("violation", "syntax", exc.detail, path, exc.line, exc.column)
-            )
+            report.findings.append(Finding("violation", "syntax", exc.detail, path, exc.line, exc.column))
             continue
         except GeertzError as exc:
             report.findings.append(Finding("violation", "syntax", str(exc), path))
@@ -221,9 +221,7 @@ def validate(
     return report
 
 
-def _shacl(
-    data: rdflib.Graph, shapes: rdflib.Graph, owner: dict[rdflib.term.Node, _Source]
-) -> list[Finding]:
+def _shacl(data: rdflib.Graph, shapes: rdflib.Graph, owner: dict[rdflib.term.Node, _Source]) -> list[Finding]:
     from pyshacl import validate as shacl_validate
 
     _conforms, results, _text = shacl_validate(
@@ -237,7 +235,12 @@ def _shacl(
     findings: list[Finding] = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(result, SH.focusNode)
-        severity = _SEVERITY.get(results.value(result, SH.resultSeverity), "violation")  # type: ignore[arg-type]
+        severity_node = results.value(result, SH.resultSeverity)
+        severity = (
+            _SEVERITY.get(severity_node, "violation")
+            if isinstance(severity_node, rdflib.URIRef)
+            else "violation"
+        )
         message = str(results.value(result, SH.resultMessage) or "does not conform to its shape")
         path_node = results.value(result, SH.resultPath)
         value = results.value(result, SH.value)
@@ -304,7 +307,8 @@ def java_executable() -> str | None:
     """The Java binary owlready2 would use, or None if there is none."""
     import owlready2
 
-    return shutil.which(owlready2.JAVA_EXE)
+    java: str = owlready2.JAVA_EXE
+    return shutil.which(java)
 
 
 def check_owl_consistency(graphs: Iterable[rdflib.Graph]) -> bool:
