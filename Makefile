@@ -10,7 +10,7 @@ GEERTZ := $(BIN)/geertz
 STORE  ?= .geertz/store
 GRAPH  := https://w3id.org/geertz/graph
 
-.PHONY: demo test lint typecheck check clean
+.PHONY: demo test clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,13 +25,9 @@ demo: $(STAMP)
 	$(GEERTZ) --store $(STORE) stats
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
-
-lint: $(STAMP)
 	$(BIN)/ruff check geertz tests
 	$(BIN)/mypy
-
-check: lint test
+	$(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) .geertz .pytest_cache .mypy_cache
