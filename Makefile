@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(GEERTZ) --store $(STORE) load --replace --graph $(GRAPH)/ontology ontology/geertz.ttl
 	$(GEERTZ) --store $(STORE) load --replace --graph $(GRAPH)/seed data/
+	$(GEERTZ) --store $(STORE) gazetteer build
 	$(GEERTZ) validate ontology/ data/
 	$(GEERTZ) --store $(STORE) stats
 

@@ -28,6 +28,7 @@ from rich.table import Table
 from geertz.config import Settings, get_settings
 from geertz.errors import GeertzError, LoadError, RDFSyntaxError
 from geertz.graph import GraphStore, open_store
+from geertz.graph.gazetteer import GAZETTEER_GRAPHS, GazetteerReport, build_gazetteer
 from geertz.graph.rdfio import find_rdf_files, parse_file
 from geertz.graph.stats import store_stats
 from geertz.graph.terms import Term
@@ -418,6 +419,49 @@ def export(
     else:
         output.write_bytes(data)
         err.print(f"wrote {len(quads)} quads to {output}", highlight=False)
+
+
+gazetteer_app = typer.Typer(
+    help="Place nodes generated from pycountry (countries, subdivisions) and GeoNames (cities).",
+    no_args_is_help=True,
+)
+app.add_typer(gazetteer_app, name="gazetteer")
+
+
+@gazetteer_app.command("build")
+def gazetteer_build(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write N-Quads to this file instead of loading the store."),
+    ] = None,
+    cities: Annotated[bool, typer.Option("--cities/--no-cities", help="Include GeoNames cities.")] = True,
+    min_population: Annotated[
+        int, typer.Option("--min-population", min=15000, help="Smallest city population to include.")
+    ] = 15000,
+) -> None:
+    """Generate the gazetteer and load it into its named graphs (replacing them).
+
+    Countries and ISO 3166-2 subdivisions come with names in many languages;
+    cities come with population, alternate names and gz:partOf their first-level
+    region where it can be matched, else their country.
+    """
+    report = GazetteerReport()
+    with err.status("generating places") if err.is_terminal else _nothing():
+        quads = list(build_gazetteer(cities=cities, min_population=min_population, report=report))
+    summary = (
+        f"{report.countries} countries, {report.subdivisions} subdivisions, {report.cities} cities "
+        f"({report.cities_with_region} placed in a first-level region)"
+    )
+    if output is not None:
+        output.write_bytes(_serialize(quads, RdfFormat.N_QUADS))
+        err.print(f"wrote {len(quads)} quads to {output}: {summary}", highlight=False)
+        return
+    with _open(ctx) as store, err.status("loading places") if err.is_terminal else _nothing():
+        for graph in GAZETTEER_GRAPHS:
+            store.drop_graph(graph)
+        store.load_quads(quads)
+    err.print(f"[green]done:[/] {len(quads)} quads into {store.location}: {summary}", highlight=False)
 
 
 def _serialize(items: Sequence[Triple] | Sequence[Quad], rdf_format: RdfFormat) -> bytes:

@@ -134,6 +134,7 @@ class GZTerms:
     startYear: Final = GZ + "startYear"
     endYear: Final = GZ + "endYear"
     countryCode: Final = GZ + "countryCode"
+    population: Final = GZ + "population"
     # individuals
     expected: Final = GZ + "expected"
     customary: Final = GZ + "customary"

@@ -24,8 +24,10 @@ from rdflib.namespace import RDF, SH
 
 from geertz.config import Settings, get_settings
 from geertz.errors import GeertzError, RDFSyntaxError, ReasonerUnavailable
+from geertz.graph.gazetteer import iso_place_quads, parse_place_iri
 from geertz.graph.rdfio import find_rdf_files, parse_file
 from geertz.graph.terms import to_rdflib_term
+from geertz.vocab import GZ
 
 __all__ = ["Finding", "ValidationReport", "check_owl_consistency", "validate"]
 
@@ -208,6 +210,8 @@ def validate(
         for subject in source.graph.subjects(unique=True):
             owner.setdefault(subject, source)
 
+    report.findings.extend(_add_gazetteer_places(data, owner))
+
     if len(shapes):
         step("checking SHACL shapes")
         report.findings.extend(_shacl(data, shapes, owner))
@@ -219,6 +223,56 @@ def validate(
             step("checking OWL consistency with HermiT")
             _owl(report, data_sources)
     return report
+
+
+_PLACE_LINKS = ("place", "basedIn", "originatesIn", "partOf")
+
+
+def _add_gazetteer_places(data: rdflib.Graph, owner: dict[rdflib.term.Node, _Source]) -> list[Finding]:
+    """Add, as background, the ISO places (``gzd:place-JP``, ``gzd:place-ID-JB``) the files
+    point to without describing, so data need not repeat the gazetteer. Unknown
+    codes are findings."""
+    wanted: dict[str, tuple[rdflib.term.Node, str]] = {}
+    for link in _PLACE_LINKS:
+        for subject, place in data.subject_objects(rdflib.URIRef(GZ + link)):
+            if not isinstance(place, rdflib.URIRef) or (place, RDF.type, None) in data:
+                continue
+            code = parse_place_iri(str(place))
+            if code is not None:
+                wanted.setdefault(code, (subject, str(place)))
+    known = {code for code in wanted if _is_iso_code(code)}
+    for quad in iso_place_quads(known):
+        data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))  # type: ignore[arg-type]
+    findings = []
+    for code in sorted(set(wanted) - known):
+        subject, place_iri = wanted[code]
+        source = owner.get(subject)
+        findings.append(
+            Finding(
+                "violation",
+                "shacl",
+                f"{code!r} is not an ISO 3166 country or subdivision code; use a real code "
+                "(check with pycountry) or describe the place in the file",
+                source.path if source else None,
+                _find_line(source, subject) if source else None,
+                None,
+                _describe(subject, data),
+                None,
+                place_iri,
+            )
+        )
+    return findings
+
+
+def _is_iso_code(code: str) -> bool:
+    import pycountry
+
+    found: object = (
+        pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
+        if "-" in code
+        else pycountry.countries.get(alpha_2=code)
+    )
+    return found is not None
 
 
 def _shacl(data: rdflib.Graph, shapes: rdflib.Graph, owner: dict[rdflib.term.Node, _Source]) -> list[Finding]:
