@@ -13,6 +13,7 @@ from geertz.graph.gazetteer import (
     ISO_GRAPH,
     GazetteerReport,
     build_gazetteer,
+    continent_iri,
     iso_place_iri,
     iso_place_quads,
     parse_place_iri,
@@ -67,6 +68,21 @@ def test_cities_resolve_to_region_and_country(
         row["k"].value for row in store.select("SELECT ?c ?k WHERE { ?c gz:partOf+ ?k }", {"c": rows[0]["c"]})
     }
     assert iso_place_iri(country) in containing
+
+
+def test_countries_sit_in_their_continent(gazetteer: tuple[EmbeddedStore, GazetteerReport]) -> None:
+    store, _ = gazetteer
+    for country, continent in (
+        ("NG", "AF"),
+        ("ID", "AS"),
+        ("DE", "EU"),
+        ("MX", "NA"),
+        ("PE", "SA"),
+        ("NZ", "OC"),
+    ):
+        assert store.ask(
+            "ASK { ?c gz:partOf ?k }", {"c": iri(iso_place_iri(country)), "k": iri(continent_iri(continent))}
+        )
 
 
 def test_english_region_names_are_labels(gazetteer: tuple[EmbeddedStore, GazetteerReport]) -> None:

