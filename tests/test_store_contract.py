@@ -190,3 +190,13 @@ def test_embedded_bulk_load_checks_syntax_first(tmp_path: Path) -> None:
         store.load(FIXTURES / "malformed.ttl", graph=EX + "g2")
     assert store.count() == before
     store.close()
+
+
+def test_bindings_reach_filter_only_variables(store: GraphStore, graph: str) -> None:
+    store.load(FIXTURES / "structures.ttl", graph=graph)
+    query = (
+        f"ASK {{ GRAPH <{graph}> {{ ?s <http://www.w3.org/2004/02/skos/core#note> ?n }} "
+        "FILTER (CONTAINS(?n, ?t)) }"
+    )
+    assert store.ask(query, {"t": "a brace }"})
+    assert not store.ask(query, {"t": "not there"})

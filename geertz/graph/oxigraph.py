@@ -16,13 +16,12 @@ from pyoxigraph import (
     QueryTriples,
     Store,
     Triple,
-    Variable,
 )
 
 from geertz.errors import QueryError, StoreError, StoreUnavailable
 from geertz.graph.rdfio import guess_format, parse_file, syntax_error
 from geertz.graph.store import GraphStore
-from geertz.graph.terms import Binding, TermLike, literal
+from geertz.graph.terms import Binding, TermLike, bind_values
 from geertz.vocab import PREFIXES
 
 __all__ = ["EmbeddedStore"]
@@ -84,18 +83,16 @@ class EmbeddedStore(GraphStore):
     def _query(
         self, query: str, bindings: Mapping[str, TermLike] | None
     ) -> QuerySolutions | QueryTriples | QueryBoolean:
-        substitutions = None
         if bindings:
-            substitutions = {
-                Variable(name): value if not isinstance(value, str | int | float | bool) else literal(value)
-                for name, value in bindings.items()
-            }
+            # The same escaped VALUES block as the remote store, so both stores bind
+            # any variable the same way (Oxigraph's own substitutions only reach
+            # variables in scope of the projection).
+            query = bind_values(query, bindings)
         try:
             return self._store.query(
                 query,
                 use_default_graph_as_union=True,
                 prefixes=PREFIXES,
-                substitutions=substitutions,  # type: ignore[arg-type]
             )
         except SyntaxError as exc:
             raise QueryError(

