@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, serialize
@@ -26,6 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from geertz.config import Settings, get_settings
+from geertz.engine import ContextEngine
 from geertz.errors import GeertzError, LoadError, RDFSyntaxError
 from geertz.graph import GraphStore, open_store
 from geertz.graph.gazetteer import GAZETTEER_GRAPHS, GazetteerReport, build_gazetteer
@@ -33,6 +34,8 @@ from geertz.graph.rdfio import find_rdf_files, parse_file
 from geertz.graph.stats import store_stats
 from geertz.graph.terms import Term
 from geertz.graph.validate import validate as run_validation
+from geertz.retrieval.pack import ContextPack
+from geertz.retrieval.retriever import Retriever
 
 __all__ = ["app", "main"]
 
@@ -419,6 +422,109 @@ def export(
     else:
         output.write_bytes(data)
         err.print(f"wrote {len(quads)} quads to {output}", highlight=False)
+
+
+@app.command()
+def context(
+    ctx: typer.Context,
+    prompt: Annotated[str | None, typer.Argument(help="The user's prompt.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ContextPack as JSON.")] = False,
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many statements to return.")] = 10,
+    batch: Annotated[
+        Path | None,
+        typer.Option("--batch", help='JSONL file of {"id", "prompt"} lines; prints {"id", "pack"} lines.'),
+    ] = None,
+) -> None:
+    """Map a prompt onto its scoped graph neighbourhood (a ContextPack), without an LLM.
+
+    Shows the cues found (place, community, occasion, ...), the statements that
+    anchor an answer with their scope, holders and evidence, how they vary, and
+    what context is missing. The first run builds an index (cached in
+    GEERTZ_CACHE_DIR); later runs reuse it.
+    """
+    if (prompt is None) == (batch is None):
+        raise typer.BadParameter("give either a PROMPT or --batch FILE.jsonl")
+    state: _State = ctx.obj or _State()
+    settings = _settings()
+    store = open_store(state.store, settings=settings, read_only=True)
+    with err.status("loading the retrieval index") if err.is_terminal else _nothing():
+        engine = ContextEngine(store, Retriever.cached(store, settings.cache_dir))
+    try:
+        if batch is not None:
+            for number, request in _read_batch(batch):
+                pack = engine.context(request["prompt"], k=k)
+                sys.stdout.write(
+                    json.dumps(
+                        {"id": request.get("id", number), "pack": pack.model_dump(mode="json")},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
+            return
+        assert prompt is not None
+        pack = engine.context(prompt, k=k)
+        if as_json:
+            sys.stdout.write(pack.model_dump_json(indent=2) + "\n")
+        else:
+            _print_pack(pack)
+    finally:
+        engine.close()
+
+
+def _read_batch(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {str(path)!r}: {exc.strerror}", param_hint="--batch") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise typer.BadParameter(
+                f'{path}:{number}: not valid JSON ({exc.msg}); each line must be an object with a "prompt"',
+                param_hint="--batch",
+            ) from exc
+        if not isinstance(request, dict) or not isinstance(request.get("prompt"), str):
+            raise typer.BadParameter(
+                f'{path}:{number}: each line needs a string field "prompt"', param_hint="--batch"
+            )
+        yield number, request
+
+
+def _print_pack(pack: ContextPack) -> None:
+    for facet, cues in pack.frame.items():
+        shown = ", ".join(c.label for c in cues)
+        console.print(f"[bold]{facet}[/]: {shown}", highlight=False)
+    for number, item in enumerate(pack.items, start=1):
+        mark = {True: "[green]applies[/]", False: "[red]out of scope[/]", None: "[yellow]unknown[/]"}[
+            item.applies
+        ]
+        holders = ", ".join(h.label for h in item.held_by)
+        console.print(
+            f"\n[bold][{number}] {item.label}[/] ({item.kind}, {mark}, score {item.score:.2f})",
+            highlight=False,
+        )
+        console.print(f"    {item.text}", highlight=False)
+        console.print(f"    held by: {holders}", highlight=False)
+        if item.scope:
+            console.print(
+                "    scope: " + "; ".join(f"{f}: {', '.join(v)}" for f, v in item.scope.items()),
+                highlight=False,
+            )
+        for source in item.evidence:
+            console.print(
+                f"    source: {source.title} {source.url or source.citation or ''}", highlight=False
+            )
+        console.print(f"    why: {item.why}", highlight=False, style="dim")
+    for variation in pack.variations:
+        console.print(
+            f"\n[bold]{variation.kind}[/] ({variation.dimension}): {variation.note or ''}", highlight=False
+        )
+    for missing in pack.missing:
+        console.print(f"\n[yellow]missing {missing.facet}:[/] {missing.question}", highlight=False)
+    err.print(f"{len(pack.items)} items, {pack.excluded} withheld, {pack.timing_ms} ms", highlight=False)
 
 
 gazetteer_app = typer.Typer(

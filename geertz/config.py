@@ -58,6 +58,10 @@ class Settings(BaseSettings):
             "low on memory, checked for syntax first, but not written in one transaction."
         ),
     )
+    cache_dir: Path = Field(
+        Path(".geertz/cache"),
+        description="Where precomputed retrieval indexes are kept between runs.",
+    )
     ontology_dir: Path = Field(
         default_factory=lambda: project_root() / "ontology",
         description="Directory holding geertz.ttl and shapes.ttl.",

@@ -1,0 +1,198 @@
+"""The context frame: the cues a prompt carries (places, communities, languages,
+occasions, settings, roles, domain, intent, time), found without an LLM."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pyoxigraph import NamedNode
+
+from geertz.graph.store import GraphStore
+from geertz.retrieval.labels import LabelIndex, LabelMatch
+from geertz.retrieval.pack import FrameCue
+from geertz.retrieval.rank import STOPWORDS
+
+__all__ = ["Frame", "extract_frame"]
+
+FACET_OF_KIND = {
+    "City": "place",
+    "Region": "place",
+    "Country": "place",
+    "CulturalRegion": "place",
+    "Place": "place",
+    "Community": "community",
+    "ProxyDescriptor": "community",
+    "Language": "language",
+    "Occasion": "occasion",
+    "Setting": "setting",
+    "Role": "role",
+    "Relationship": "relation",
+    "Domain": "domain",
+    "Practice": "practice",
+    "Goal": "goal",
+    "Period": "time",
+}
+_PLACE_RANK = {"City": 0, "Region": 1, "Country": 2, "CulturalRegion": 3, "Place": 4}
+# Among same-named places that fit the other cues equally, a country beats a region
+# beats a city ("Mexico", "Lagos"), and the most populous city wins ("Cambridge").
+_KIND_ORDER = {"Country": 0, "Region": 1, "CulturalRegion": 2, "City": 3, "Place": 4}
+
+INTENTS: dict[str, re.Pattern[str]] = {
+    "write": re.compile(r"\b(write|draft|compose|wording|toast|speech|card|e-?mail|message to)\b", re.I),
+    "interpret": re.compile(
+        r"\b(what does .{0,60} mean|why (do|does|did|would)|meaning of|is it a sign|what did .{0,40} mean)\b",
+        re.I,
+    ),
+    "act": re.compile(
+        r"\b(should i|shall i|do i|can i|may i|how (do|should|can) i|what (should|do) i|is it (ok|okay|rude|"
+        r"polite|appropriate|acceptable)|what to (bring|wear|say|give|do)|how much)\b",
+        re.I,
+    ),
+    "explain": re.compile(
+        r"\b(explain|what is|what are|tell me about|describe|how do people|why is)\b", re.I
+    ),
+}
+_TIME = re.compile(
+    r"\b((18|19|20)\d\d|today|tonight|tomorrow|this (week|weekend|month|year)|next (week|month|year)|"
+    r"(in|during|at) (the )?(morning|evening|night|ramadan|lent|advent)|"
+    r"january|february|march|april|june|july|august|september|october|november|december)\b",
+    re.I,
+)
+
+
+@dataclass
+class Frame:
+    """The cues found, by facet, and the resolved place chain (narrowest first)."""
+
+    cues: dict[str, list[FrameCue]] = field(default_factory=dict)
+    places: list[str] = field(default_factory=list)
+    matches: list[LabelMatch] = field(default_factory=list)
+    intent: str = "explain"
+
+    def iris(self, facet: str) -> set[str]:
+        return {cue.iri for cue in self.cues.get(facet, []) if cue.iri}
+
+    def add(self, facet: str, cue: FrameCue) -> None:
+        cues = self.cues.setdefault(facet, [])
+        if all(c.iri != cue.iri or not cue.iri for c in cues):
+            cues.append(cue)
+
+
+def extract_frame(
+    prompt: str,
+    index: LabelIndex,
+    store: GraphStore,
+    *,
+    history: Sequence[str] = (),
+    user_context: dict[str, str] | None = None,
+) -> Frame:
+    """Find the cues in ``prompt``; earlier turns and the user's stated context fill only
+    the facets the prompt leaves open."""
+    frame = Frame()
+    sources = [prompt, *(f"{k}: {v}" for k, v in (user_context or {}).items())]
+    for text in sources:
+        _add_matches(frame, index.match(text))
+    for turn in reversed(history):
+        earlier = Frame()
+        _add_matches(earlier, index.match(turn))
+        for facet, cues in earlier.cues.items():
+            if facet not in frame.cues:
+                for cue in cues:
+                    frame.add(facet, cue)
+        frame.matches.extend(
+            m for m in earlier.matches if FACET_OF_KIND.get(m.kind) == "place" and "place" not in frame.cues
+        )
+    _resolve_places(frame, store)
+    frame.intent = next((name for name, pattern in INTENTS.items() if pattern.search(prompt)), "explain")
+    frame.cues["intent"] = [FrameCue(iri="", label=frame.intent, matched_text="")]
+    for match in _TIME.finditer(prompt):
+        frame.add("time", FrameCue(iri="", label=match.group(0).lower(), matched_text=match.group(0)))
+    return frame
+
+
+def _add_matches(frame: Frame, matches: list[LabelMatch]) -> None:
+    for match in matches:
+        facet = FACET_OF_KIND.get(match.kind)
+        if facet is None:
+            continue
+        if facet == "place" and _common_word(match.matched_text):
+            continue
+        frame.matches.append(match)
+        if facet != "place":
+            frame.add(facet, FrameCue(iri=match.iri, label=match.label, matched_text=match.matched_text))
+
+
+def _common_word(text: str) -> bool:
+    """Place names that are also common words ("much", "nice", "reading") count only
+    when written with a capital, and never when they are stopwords."""
+    first = text[:1]
+    if first.isalpha() and first.islower() and first.upper() != first:
+        return True
+    return text.casefold() in STOPWORDS
+
+
+def _resolve_places(frame: Frame, store: GraphStore) -> None:
+    """Pick one place per matched span (consistent with the other spans, else the most
+    populous), then add the places containing it, narrowest first."""
+    spans: dict[tuple[int, int], list[LabelMatch]] = {}
+    for match in frame.matches:
+        if FACET_OF_KIND.get(match.kind) == "place":
+            spans.setdefault((match.start, match.end), []).append(match)
+    if not spans:
+        return
+    candidates = {m.iri for group in spans.values() for m in group}
+    info = _place_info(store, candidates)
+
+    def related(a: str, b: str) -> bool:
+        return a in info.get(b, ((), 0))[0] or b in info.get(a, ((), 0))[0]
+
+    def rank(m: LabelMatch) -> tuple[int, int, int, int]:
+        consistent = sum(1 for other in candidates if other != m.iri and related(m.iri, other))
+        exact = 0 if m.label.casefold() == m.matched_text.casefold() else 1
+        return (-consistent, exact, _KIND_ORDER.get(m.kind, 5), -info.get(m.iri, ((), 0))[1])
+
+    chosen = [min(group, key=rank) for group in spans.values()]
+    # Narrowest first: a place that contains another chosen place goes after it.
+    chosen.sort(key=lambda m: (-len(info.get(m.iri, ((), 0))[0]), _PLACE_RANK.get(m.kind, 5)))
+    for match in chosen:
+        if match.iri not in frame.places:
+            frame.places.append(match.iri)
+            frame.add("place", FrameCue(iri=match.iri, label=match.label, matched_text=match.matched_text))
+    for match in chosen:
+        for ancestor in info.get(match.iri, ((), 0))[0]:
+            if ancestor not in frame.places:
+                frame.places.append(ancestor)
+                frame.add(
+                    "place",
+                    FrameCue(iri=ancestor, label=_label(store, ancestor), matched_text=match.matched_text),
+                )
+
+
+def _place_info(store: GraphStore, iris: set[str]) -> dict[str, tuple[tuple[str, ...], int]]:
+    """For each place: its ancestors (nearest first) and population."""
+    values = " ".join(f"<{iri}>" for iri in iris)
+    depth: dict[str, dict[str, int]] = {iri: {} for iri in iris}
+    for row in store.select(
+        f"SELECT ?p ?a (COUNT(?mid) AS ?d) WHERE {{ VALUES ?p {{ {values} }} ?p gz:partOf+ ?mid . "
+        "?mid gz:partOf* ?a . ?p gz:partOf+ ?a } GROUP BY ?p ?a"
+    ):
+        if isinstance(row.get("a"), NamedNode):
+            depth[row["p"].value][row["a"].value] = int(row["d"].value)
+    population = {
+        row["p"].value: int(row["n"].value)
+        for row in store.select(f"SELECT ?p ?n WHERE {{ VALUES ?p {{ {values} }} ?p gz:population ?n }}")
+    }
+    return {
+        iri: (tuple(sorted(ancestors, key=lambda a: ancestors[a])), population.get(iri, 0))
+        for iri, ancestors in depth.items()
+    }
+
+
+def _label(store: GraphStore, iri: str) -> str:
+    rows = store.select(
+        f"SELECT ?l WHERE {{ <{iri}> skos:prefLabel ?l . "
+        'FILTER (LANGMATCHES(LANG(?l), "en") || LANG(?l) = "") } LIMIT 1'
+    )
+    return rows[0]["l"].value if rows else iri.rsplit("/", 1)[-1]

@@ -1,0 +1,229 @@
+"""Ranking statements: lexical overlap (BM25) and personalized PageRank over a
+projection of the instance graph, both precomputed once per snapshot."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+from scipy import sparse
+
+from geertz.retrieval.labels import fold
+from geertz.retrieval.snapshot import Snapshot
+
+__all__ = ["Bm25", "GraphRanker", "tokens"]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "do",
+        "does",
+        "for",
+        "from",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "should",
+        "so",
+        "that",
+        "the",
+        "their",
+        "them",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "can",
+        "could",
+        "may",
+        "might",
+        "about",
+        "after",
+        "before",
+        "during",
+        "than",
+        "then",
+        "very",
+        "just",
+        "also",
+        "some",
+        "many",
+        "much",
+        "more",
+        "most",
+        "other",
+        "any",
+        "each",
+        "own",
+        "same",
+        "such",
+        "only",
+        "not",
+        "no",
+        "yes",
+        "get",
+        "got",
+        "make",
+        "made",
+        "one",
+        "two",
+    ]
+)
+
+
+def tokens(text: str) -> list[str]:
+    """Folded word tokens without stopwords, crudely stemmed (plural and -ing/-ed endings)."""
+    out = []
+    for word in _WORD.findall(fold(text)):
+        if word in STOPWORDS or len(word) < 2:
+            continue
+        for suffix in ("ing", "ed", "es", "s"):
+            if len(word) > len(suffix) + 3 and word.endswith(suffix):
+                word = word[: -len(suffix)]
+                break
+        out.append(word)
+    return out
+
+
+class Bm25:
+    """Okapi BM25 over one text per document id."""
+
+    def __init__(self, documents: Mapping[str, str], k1: float = 1.2, b: float = 0.75) -> None:
+        self.ids = list(documents)
+        self.k1, self.b = k1, b
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.lengths = np.zeros(len(self.ids))
+        for index, doc_id in enumerate(self.ids):
+            counts = Counter(tokens(documents[doc_id]))
+            self.lengths[index] = sum(counts.values())
+            for term, count in counts.items():
+                self.postings[term].append((index, count))
+        self.average = float(self.lengths.mean()) if len(self.ids) else 0.0
+
+    def scores(self, query: str) -> dict[str, float]:
+        """BM25 score of every document sharing a term with ``query``."""
+        result: dict[int, float] = defaultdict(float)
+        n = len(self.ids)
+        for term in set(tokens(query)):
+            posting = self.postings.get(term)
+            if not posting:
+                continue
+            idf = math.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
+            for index, count in posting:
+                norm = count + self.k1 * (1 - self.b + self.b * self.lengths[index] / (self.average or 1))
+                result[index] += idf * count * (self.k1 + 1) / norm
+        return {self.ids[i]: score for i, score in result.items()}
+
+
+# Edge weights of the projection: how strongly a statement is tied to each neighbour.
+EDGE_WEIGHTS = {
+    "practice": 1.0,
+    "holder": 0.8,
+    "meaning": 0.6,
+    "variation": 0.7,
+    "place": 0.5,
+    "occasion": 0.9,
+    "setting": 0.7,
+    "role": 0.7,
+    "relation": 0.7,
+    "language": 0.6,
+    "domain": 0.3,
+    "goal": 0.5,
+    "time": 0.3,
+    "basedIn": 0.4,
+    "originatesIn": 0.4,
+    "overlapsWith": 0.3,
+    "nestedIn": 0.3,
+    "speaks": 0.4,
+    "describedBy": 0.5,
+}
+
+
+class GraphRanker:
+    """Personalized PageRank over statements and the nodes they point to.
+
+    ``rdf:type`` and ontology terms are left out of the projection, so hubs such as
+    ``gz:Interpretation`` cannot pull every statement together.
+    """
+
+    def __init__(self, snapshot: Snapshot, alpha: float = 0.85, iterations: int = 30) -> None:
+        self.alpha, self.iterations = alpha, iterations
+        edges: list[tuple[str, str, float]] = []
+        for st in snapshot.statements.values():
+            if st.practice:
+                edges.append((st.iri, st.practice, EDGE_WEIGHTS["practice"]))
+            edges.extend((st.iri, h, EDGE_WEIGHTS["holder"]) for h in st.holders)
+            edges.extend((st.iri, m, EDGE_WEIGHTS["meaning"]) for m in st.meanings)
+            for facet, values in st.scope.items():
+                edges.extend((st.iri, v, EDGE_WEIGHTS.get(facet, 0.3)) for v in values)
+            edges.extend(
+                (st.iri, v, EDGE_WEIGHTS["variation"]) for v in snapshot.variations_of.get(st.iri, ())
+            )
+        edges.extend((s, o, EDGE_WEIGHTS.get(p, 0.3)) for s, p, o in snapshot.links)
+        nodes = sorted({n for s, o, _ in edges for n in (s, o)})
+        self.index = {node: i for i, node in enumerate(nodes)}
+        rows = [self.index[s] for s, o, _ in edges] + [self.index[o] for s, o, _ in edges]
+        cols = [self.index[o] for s, o, _ in edges] + [self.index[s] for s, o, _ in edges]
+        weights = [w for _, _, w in edges] * 2
+        size = len(nodes)
+        matrix = sparse.csr_matrix((weights, (rows, cols)), shape=(size, size))
+        out = np.asarray(matrix.sum(axis=1)).ravel()
+        out[out == 0] = 1.0
+        # Column-stochastic transition matrix, transposed once for the power iteration.
+        self.transition = sparse.diags(1.0 / out) @ matrix
+        self.transition_t = self.transition.T.tocsr()
+
+    def rank(self, seeds: Mapping[str, float]) -> dict[str, float]:
+        """Personalized PageRank scores of every node reachable from ``seeds``."""
+        known = {self.index[n]: w for n, w in seeds.items() if n in self.index and w > 0}
+        if not known:
+            return {}
+        personal = np.zeros(len(self.index))
+        for i, weight in known.items():
+            personal[i] = weight
+        personal /= personal.sum()
+        scores = personal.copy()
+        for _ in range(self.iterations):
+            scores = (1 - self.alpha) * personal + self.alpha * (self.transition_t @ scores)
+        nodes = list(self.index)
+        return {nodes[i]: float(scores[i]) for i in np.nonzero(scores > 1e-9)[0]}
+
+    def nodes(self) -> Iterable[str]:
+        return self.index.keys()

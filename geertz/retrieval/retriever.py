@@ -1,0 +1,266 @@
+"""The retriever: prompt → ContextPack, with no LLM call.
+
+>>> retriever = Retriever.build(store)                           # doctest: +SKIP
+>>> pack = retriever.context("What should I bring to a wedding in Bandung?")
+>>> pack.frame["place"][0].label, pack.items[0].applies
+('Bandung', True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from geertz.graph.store import GraphStore
+from geertz.retrieval.frame import Frame, extract_frame
+from geertz.retrieval.labels import LabelIndex
+from geertz.retrieval.pack import ContextPack, FrameCue, MissingContext, PackItem, Source, VariationNote
+from geertz.retrieval.rank import Bm25, GraphRanker
+from geertz.retrieval.scope import check_scope
+from geertz.retrieval.snapshot import Snapshot, Statement
+
+__all__ = ["Retriever"]
+
+log = logging.getLogger(__name__)
+CACHE_VERSION = 1
+
+
+def _fingerprint(store: GraphStore) -> str:
+    rows = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+    parts = [f"v{CACHE_VERSION}", store.location, str(store.count())]
+    parts += [f"{row['g'].value}={row['n'].value}" for row in rows if "g" in row]
+    return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+_APPLIES_FACTOR = {True: 1.0, None: 0.75, False: 0.25}
+_MIN_SCORE = 0.02
+
+
+class Retriever:
+    """Everything retrieval precomputes: labels, statements, the projection, BM25."""
+
+    def __init__(self, store: GraphStore, snapshot: Snapshot, index: LabelIndex) -> None:
+        self.store = store
+        self.snapshot = snapshot
+        self.index = index
+        self.ranker = GraphRanker(snapshot)
+        documents = {}
+        for st in snapshot.statements.values():
+            parts = [st.text, snapshot.label(st.practice) if st.practice else ""]
+            parts += [snapshot.label(m) for m in st.meanings]
+            documents[st.iri] = " ".join(parts)
+        self.bm25 = Bm25(documents)
+        self.ancestors = self._scope_place_ancestors()
+
+    @classmethod
+    def build(cls, store: GraphStore) -> Retriever:
+        """Read the store once and precompute everything."""
+        return cls(store, Snapshot.load(store), LabelIndex.from_store(store))
+
+    @classmethod
+    def cached(cls, store: GraphStore, cache_dir: Path) -> Retriever:
+        """Like :meth:`build`, but reuse a copy pickled in ``cache_dir`` while the store's
+        contents (triples per graph) are unchanged."""
+        key = _fingerprint(store)
+        path = cache_dir / f"retriever-{key}.pickle"
+        if path.is_file():
+            try:
+                with path.open("rb") as handle:
+                    retriever = pickle.load(handle)
+                if isinstance(retriever, cls):
+                    retriever.store = store
+                    return retriever
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+                log.warning("ignoring unreadable retrieval cache %s: %s", path, exc)
+        retriever = cls.build(store)
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            for old in cache_dir.glob("retriever-*.pickle"):
+                old.unlink(missing_ok=True)
+            retriever.store = None  # type: ignore[assignment]
+            tmp = path.with_suffix(".tmp")
+            with tmp.open("wb") as handle:
+                pickle.dump(retriever, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)
+        except OSError as exc:
+            log.warning("cannot write the retrieval cache in %s: %s", cache_dir, exc)
+        retriever.store = store
+        return retriever
+
+    def _scope_place_ancestors(self) -> dict[str, frozenset[str]]:
+        places = {p for st in self.snapshot.statements.values() for p in st.scope.get("place", [])}
+        found: dict[str, set[str]] = defaultdict(set)
+        if places:
+            values = " ".join(f"<{p}>" for p in places)
+            for row in self.store.select(
+                f"SELECT ?p ?a WHERE {{ VALUES ?p {{ {values} }} ?p gz:partOf+ ?a }}"
+            ):
+                found[row["p"].value].add(row["a"].value)
+        return {p: frozenset(found.get(p, ())) for p in places}
+
+    def context(
+        self,
+        prompt: str,
+        *,
+        messages: Sequence[str] = (),
+        user_context: dict[str, str] | None = None,
+        k: int = 10,
+        allow_restricted: bool = False,
+    ) -> ContextPack:
+        """The ContextPack for ``prompt``: frame, top ``k`` statements, variation, missing context."""
+        started = time.perf_counter()
+        frame = extract_frame(prompt, self.index, self.store, history=messages, user_context=user_context)
+        scored = self._score(prompt, frame)
+        label = self._labels(frame)
+        ranked: list[tuple[float, Statement, bool | None, str]] = []
+        excluded = 0
+        for iri, base in scored.items():
+            st = self.snapshot.statements[iri]
+            if st.sensitivity == "restricted" and not allow_restricted:
+                excluded += 1
+                continue
+            applies, reason = check_scope(st, frame, self.ancestors, label)
+            ranked.append((base * _APPLIES_FACTOR[applies], st, applies, reason))
+        ranked.sort(key=lambda r: (-r[0], r[1].iri))
+        top = ranked[:k]
+        items = [self._item(score, st, applies, reason, frame) for score, st, applies, reason in top]
+        pack = ContextPack(
+            prompt=prompt,
+            frame={facet: cues for facet, cues in frame.cues.items()},
+            items=items,
+            variations=self._variations([st for _, st, _, _ in top]),
+            missing=self._missing(frame, [(st, applies) for _, st, applies, _ in top]),
+            excluded=excluded,
+            timing_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        return pack
+
+    # -- scoring -------------------------------------------------------------
+
+    def _score(self, prompt: str, frame: Frame) -> dict[str, float]:
+        lexical = self.bm25.scores(prompt)
+        top_lexical = max(lexical.values(), default=0.0) or 1.0
+        seeds: dict[str, float] = defaultdict(float)
+        for match in frame.matches:
+            seeds[match.iri] += match.specificity
+        for iri, score in lexical.items():
+            seeds[iri] += 0.5 * score / top_lexical
+        for place in frame.places[:2]:
+            seeds[place] += 0.3
+        ppr = self.ranker.rank(seeds)
+        statements = self.snapshot.statements
+        ppr_stmt = {n: s for n, s in ppr.items() if n in statements}
+        top_ppr = max(ppr_stmt.values(), default=0.0) or 1.0
+        matched_practices = {m.iri for m in frame.matches if m.kind == "Practice"}
+        scores: dict[str, float] = {}
+        for iri in set(ppr_stmt) | set(lexical):
+            score = 0.5 * ppr_stmt.get(iri, 0.0) / top_ppr + 0.5 * lexical.get(iri, 0.0) / top_lexical
+            if statements[iri].practice in matched_practices:
+                score += 0.5
+            if score >= _MIN_SCORE:
+                scores[iri] = score
+        return scores
+
+    # -- pack assembly -------------------------------------------------------
+
+    def _labels(self, frame: Frame) -> dict[str, str]:
+        labels = dict(self.snapshot.labels)
+        for cues in frame.cues.values():
+            for cue in cues:
+                if cue.iri:
+                    labels.setdefault(cue.iri, cue.label)
+        return labels
+
+    def _item(self, score: float, st: Statement, applies: bool | None, reason: str, frame: Frame) -> PackItem:
+        snap = self.snapshot
+        practice_label = snap.label(st.practice) if st.practice else None
+        evidence = []
+        for e in st.evidence:
+            title, url, citation = snap.evidence.get(e, (e, None, None))
+            evidence.append(Source(iri=e, title=title, url=url, citation=citation))
+        why = self._why(st, frame, reason)
+        return PackItem(
+            iri=st.iri,
+            kind="interpretation" if st.kind == "interpretation" else "norm",
+            label=practice_label or snap.label(st.iri),
+            text=st.text,
+            score=round(score, 4),
+            applies=applies,
+            practice=st.practice,
+            practice_label=practice_label,
+            held_by=[FrameCue(iri=h, label=snap.label(h), matched_text="") for h in st.holders],
+            scope={facet: [snap.label(v) for v in values] for facet, values in st.scope.items() if values},
+            evidence=evidence,
+            identifiers=list(st.identifiers),
+            agreement=st.agreement,
+            confidence=st.confidence,
+            perspective=st.perspective,
+            deontic_status=st.deontic_status,
+            sensitivity=st.sensitivity,
+            why=why,
+        )
+
+    def _why(self, st: Statement, frame: Frame, reason: str) -> str:
+        named = [
+            m.matched_text
+            for m in frame.matches
+            if m.iri == st.practice or m.iri in st.holders or any(m.iri in v for v in st.scope.values())
+        ]
+        first = (
+            f"the prompt names {', '.join(dict.fromkeys(named))}"
+            if named
+            else "its text and neighbours match the prompt"
+        )
+        return f"{first}; {reason}"
+
+    def _variations(self, statements: list[Statement]) -> list[VariationNote]:
+        seen: dict[str, VariationNote] = {}
+        chosen = {st.iri for st in statements}
+        for st in statements:
+            for v in self.snapshot.variations_of.get(st.iri, ()):
+                record = self.snapshot.variations[v]
+                if v not in seen:
+                    seen[v] = VariationNote(
+                        iri=v,
+                        kind="variation" if record.kind == "variation" else "contestation",
+                        practice=record.practice,
+                        dimension=record.dimension,
+                        note=record.note,
+                        members=[m for m in record.members if m in chosen] or record.members,
+                    )
+        return list(seen.values())
+
+    def _missing(self, frame: Frame, items: list[tuple[Statement, bool | None]]) -> list[MissingContext]:
+        missing: list[MissingContext] = []
+        if not frame.places and "community" not in frame.cues:
+            regions = sorted({self.snapshot.label(p) for st, _ in items for p in st.scope.get("place", [])})
+            if len(regions) >= 2:
+                shown = ", ".join(regions[:4]) + (" and others" if len(regions) > 4 else "")
+                question = (
+                    "Where is this happening, and in which community? "
+                    f"The graph records different practice in {shown}."
+                )
+            else:
+                question = (
+                    "Where is this happening, and in which community? Practice differs from "
+                    "place to place, so geertz has not guessed a country."
+                )
+            missing.append(MissingContext(facet="place", question=question))
+        elif frame.places:
+            holders = {h for st, applies in items if applies for h in st.holders}
+            if len(holders) >= 3 and "community" not in frame.cues:
+                missing.append(
+                    MissingContext(
+                        facet="community",
+                        question=(
+                            "Which community are you part of, or dealing with? "
+                            "Several hold different views here."
+                        ),
+                    )
+                )
+        return missing
