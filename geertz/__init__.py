@@ -12,6 +12,7 @@ thick description rather than thin generalisation::
 from __future__ import annotations
 
 from geertz.config import Settings, get_settings
+from geertz.engine import ContextEngine
 from geertz.errors import (
     ConfigError,
     GeertzError,
@@ -27,11 +28,14 @@ from geertz.errors import (
 )
 from geertz.graph import EmbeddedStore, GraphStore, RemoteStore, Transaction, open_store
 from geertz.graph.validate import Finding, ValidationReport, validate
+from geertz.retrieval import ContextPack, Retriever
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "ContextEngine",
+    "ContextPack",
     "EmbeddedStore",
     "Finding",
     "GeertzError",
@@ -43,6 +47,7 @@ __all__ = [
     "ReadOnlyStoreError",
     "ReasonerUnavailable",
     "RemoteStore",
+    "Retriever",
     "Settings",
     "StoreError",
     "StoreUnavailable",

@@ -8,6 +8,7 @@ http(s) SPARQL endpoint URL.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -29,11 +30,13 @@ from geertz.config import Settings, get_settings
 from geertz.engine import ContextEngine
 from geertz.errors import GeertzError, LoadError, RDFSyntaxError
 from geertz.graph import GraphStore, open_store
+from geertz.graph.blend import BLEND_GRAPH, blend_quads, read_blend
 from geertz.graph.gazetteer import GAZETTEER_GRAPHS, GazetteerReport, build_gazetteer
 from geertz.graph.rdfio import find_rdf_files, parse_file
 from geertz.graph.stats import store_stats
 from geertz.graph.terms import Term
 from geertz.graph.validate import validate as run_validation
+from geertz.retrieval.evaluate import build_cases, evaluate
 from geertz.retrieval.pack import ContextPack
 from geertz.retrieval.retriever import Retriever
 
@@ -525,6 +528,90 @@ def _print_pack(pack: ContextPack) -> None:
     for missing in pack.missing:
         console.print(f"\n[yellow]missing {missing.facet}:[/] {missing.question}", highlight=False)
     err.print(f"{len(pack.items)} items, {pack.excluded} withheld, {pack.timing_ms} ms", highlight=False)
+
+
+import_app = typer.Typer(
+    help="Import third-party datasets into named graphs of their own.", no_args_is_help=True
+)
+app.add_typer(import_app, name="import")
+eval_app = typer.Typer(help="Measure retrieval on datasets.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@import_app.command("blend")
+def import_blend(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="The BLEnD folder (with annotations/ and questions/).")],
+) -> None:
+    """Import BLEnD's short-answer data (CC BY-SA 4.0) into graph/blend, replacing it.
+
+    One interpretation per answer cluster, with vote share as agreement, the
+    topic as domain, the country or region as scope, and dcterms:identifier
+    blend:<file stem>:<question ID>. The graph carries the licence and citation.
+    """
+    with err.status("reading BLEnD") if err.is_terminal else _nothing():
+        quads = list(blend_quads(directory))
+    with _open(ctx) as store:
+        store.drop_graph(BLEND_GRAPH)
+        store.load_quads(quads)
+    err.print(f"[green]done:[/] {len(quads)} quads into <{BLEND_GRAPH}>", highlight=False)
+
+
+@eval_app.command("blend")
+def eval_blend(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="The BLEnD folder.")],
+    split: Annotated[str, typer.Option("--split", help="dev (tune on it) or test (held out).")] = "dev",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Evaluate only the first N cases.")
+    ] = None,
+) -> None:
+    """Retrieval on BLEnD prompts whose country is implied by a city or a language, or absent.
+
+    Reports Recall@1/5/10, MRR@10 and the wrong-country-first rate per cue, and
+    for cue-less prompts how often the missing place is flagged. Import BLEnD
+    first (geertz import blend DIR).
+    """
+    if split not in ("dev", "test"):
+        raise typer.BadParameter("use dev or test", param_hint="--split")
+    state: _State = ctx.obj or _State()
+    settings = _settings()
+    store = open_store(state.store, settings=settings, read_only=True)
+    try:
+        if not store.has_graph(BLEND_GRAPH):
+            raise typer.BadParameter(
+                "the store has no BLEnD graph; run `geertz import blend DIR` first", param_hint="--store"
+            )
+        with err.status("loading the retrieval index") if err.is_terminal else _nothing():
+            retriever = Retriever.cached(store, settings.cache_dir)
+        cases = list(build_cases(read_blend(directory), split))  # type: ignore[arg-type]
+        report = evaluate(retriever, cases[:limit] if limit else cases, split=split)
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(json.dumps(dataclasses.asdict(report), indent=2) + "\n")
+        return
+    table = Table(
+        "cue", "cases", "R@1", "R@5", "R@10", "MRR@10", "wrong country first", title=f"BLEnD {split}"
+    )
+    for cue, m in report.by_cue.items():
+        table.add_row(
+            cue,
+            str(int(m["cases"])),
+            *(
+                f"{m[key]:.3f}"
+                for key in ("recall@1", "recall@5", "recall@10", "mrr@10", "wrong_country_first")
+            ),
+        )
+    console.print(table)
+    if report.no_cue:
+        console.print(
+            f"no cue: {int(report.no_cue['cases'])} prompts, missing place flagged "
+            f"{report.no_cue['missing_place_flagged']:.3f}, confident single-country "
+            f"{report.no_cue['confident_single_country']:.3f}"
+        )
+    console.print(f"mean retrieval time {report.mean_ms} ms")
 
 
 gazetteer_app = typer.Typer(

@@ -135,6 +135,7 @@ class GZTerms:
     endYear: Final = GZ + "endYear"
     countryCode: Final = GZ + "countryCode"
     population: Final = GZ + "population"
+    spokenIn: Final = GZ + "spokenIn"
     # individuals
     expected: Final = GZ + "expected"
     customary: Final = GZ + "customary"

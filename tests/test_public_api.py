@@ -13,6 +13,8 @@ from geertz.graph import EmbeddedStore, RemoteStore, open_store
 
 EXPECTED = {
     "ConfigError",
+    "ContextEngine",
+    "ContextPack",
     "EmbeddedStore",
     "Finding",
     "GeertzError",
@@ -24,6 +26,7 @@ EXPECTED = {
     "ReadOnlyStoreError",
     "ReasonerUnavailable",
     "RemoteStore",
+    "Retriever",
     "Settings",
     "StoreError",
     "StoreUnavailable",

@@ -226,7 +226,7 @@ def validate(
     return report
 
 
-_PLACE_LINKS = ("place", "basedIn", "originatesIn", "partOf")
+_PLACE_LINKS = ("place", "basedIn", "originatesIn", "partOf", "spokenIn")
 
 
 def _add_gazetteer_places(data: rdflib.Graph, owner: dict[rdflib.term.Node, _Source]) -> list[Finding]:

@@ -1,8 +1,9 @@
-"""Retrieval: mapping a prompt onto its scoped graph neighbourhood (a ContextPack).
-
-Built on :mod:`geertz.graph` only; arrives with the retrieval issue.
-"""
+"""Retrieval: mapping a prompt onto its scoped graph neighbourhood (a ContextPack),
+without an LLM. Built on :mod:`geertz.graph` only."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from geertz.retrieval.pack import ContextPack, FrameCue, MissingContext, PackItem, Source, VariationNote
+from geertz.retrieval.retriever import Retriever
+
+__all__ = ["ContextPack", "FrameCue", "MissingContext", "PackItem", "Retriever", "Source", "VariationNote"]

@@ -68,6 +68,7 @@ class Frame:
 
     cues: dict[str, list[FrameCue]] = field(default_factory=dict)
     places: list[str] = field(default_factory=list)
+    candidate_places: list[str] = field(default_factory=list)
     matches: list[LabelMatch] = field(default_factory=list)
     intent: str = "explain"
 
@@ -141,6 +142,7 @@ def _resolve_places(frame: Frame, store: GraphStore) -> None:
         if FACET_OF_KIND.get(match.kind) == "place":
             spans.setdefault((match.start, match.end), []).append(match)
     if not spans:
+        _places_from_languages(frame, store)
         return
     candidates = {m.iri for group in spans.values() for m in group}
     info = _place_info(store, candidates)
@@ -168,6 +170,33 @@ def _resolve_places(frame: Frame, store: GraphStore) -> None:
                     "place",
                     FrameCue(iri=ancestor, label=_label(store, ancestor), matched_text=match.matched_text),
                 )
+
+
+def _places_from_languages(frame: Frame, store: GraphStore) -> None:
+    """A language spoken in one place only (gz:spokenIn) implies that place; a language of
+    several places implies none, so the place stays open."""
+    languages = frame.cues.get("language", [])
+    if not languages:
+        return
+    values = " ".join(f"<{cue.iri}>" for cue in languages)
+    spoken: dict[str, list[str]] = {}
+    for row in store.select(f"SELECT ?l ?p WHERE {{ VALUES ?l {{ {values} }} ?l gz:spokenIn ?p }}"):
+        spoken.setdefault(row["l"].value, []).append(row["p"].value)
+    implied = {places[0] for places in spoken.values() if len(places) == 1}
+    if len(implied) != 1:
+        # A language of several places narrows the answer without fixing it.
+        frame.candidate_places = sorted({p for places in spoken.values() for p in places})
+        return
+    place = implied.pop()
+    cue = next(c for c in languages if spoken.get(c.iri) == [place])
+    info = _place_info(store, {place})
+    frame.places.append(place)
+    frame.add("place", FrameCue(iri=place, label=_label(store, place), matched_text=cue.matched_text))
+    for ancestor in info.get(place, ((), 0))[0]:
+        frame.places.append(ancestor)
+        frame.add(
+            "place", FrameCue(iri=ancestor, label=_label(store, ancestor), matched_text=cue.matched_text)
+        )
 
 
 def _place_info(store: GraphStore, iris: set[str]) -> dict[str, tuple[tuple[str, ...], int]]:

@@ -136,20 +136,29 @@ class Bm25:
             for term, count in counts.items():
                 self.postings[term].append((index, count))
         self.average = float(self.lengths.mean()) if len(self.ids) else 0.0
+        self._arrays = {
+            term: (np.array([i for i, _ in posting]), np.array([c for _, c in posting], dtype=float))
+            for term, posting in self.postings.items()
+        }
 
     def scores(self, query: str) -> dict[str, float]:
         """BM25 score of every document sharing a term with ``query``."""
-        result: dict[int, float] = defaultdict(float)
+        array = self.score_array(query)
+        return {self.ids[i]: float(array[i]) for i in np.nonzero(array)[0]}
+
+    def score_array(self, query: str) -> np.ndarray:
+        """BM25 scores of all documents, in the order of ``ids``."""
+        result = np.zeros(len(self.ids))
         n = len(self.ids)
         for term in set(tokens(query)):
-            posting = self.postings.get(term)
-            if not posting:
+            arrays = self._arrays.get(term)
+            if arrays is None:
                 continue
-            idf = math.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
-            for index, count in posting:
-                norm = count + self.k1 * (1 - self.b + self.b * self.lengths[index] / (self.average or 1))
-                result[index] += idf * count * (self.k1 + 1) / norm
-        return {self.ids[i]: score for i, score in result.items()}
+            indices, counts = arrays
+            idf = math.log(1 + (n - len(indices) + 0.5) / (len(indices) + 0.5))
+            norm = counts + self.k1 * (1 - self.b + self.b * self.lengths[indices] / (self.average or 1))
+            result[indices] += idf * counts * (self.k1 + 1) / norm
+        return result
 
 
 # Edge weights of the projection: how strongly a statement is tied to each neighbour.
@@ -212,9 +221,15 @@ class GraphRanker:
 
     def rank(self, seeds: Mapping[str, float]) -> dict[str, float]:
         """Personalized PageRank scores of every node reachable from ``seeds``."""
+        scores = self.rank_array(seeds)
+        nodes = list(self.index)
+        return {nodes[i]: float(scores[i]) for i in np.nonzero(scores > 1e-9)[0]}
+
+    def rank_array(self, seeds: Mapping[str, float]) -> np.ndarray:
+        """Personalized PageRank scores of all nodes, in the order of ``index``."""
         known = {self.index[n]: w for n, w in seeds.items() if n in self.index and w > 0}
         if not known:
-            return {}
+            return np.zeros(len(self.index))
         personal = np.zeros(len(self.index))
         for i, weight in known.items():
             personal[i] = weight
@@ -222,8 +237,7 @@ class GraphRanker:
         scores = personal.copy()
         for _ in range(self.iterations):
             scores = (1 - self.alpha) * personal + self.alpha * (self.transition_t @ scores)
-        nodes = list(self.index)
-        return {nodes[i]: float(scores[i]) for i in np.nonzero(scores > 1e-9)[0]}
+        return np.asarray(scores)
 
     def nodes(self) -> Iterable[str]:
         return self.index.keys()

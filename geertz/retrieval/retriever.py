@@ -12,9 +12,11 @@ import hashlib
 import logging
 import pickle
 import time
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import ChainMap, defaultdict
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from geertz.graph.store import GraphStore
 from geertz.retrieval.frame import Frame, extract_frame
@@ -27,7 +29,7 @@ from geertz.retrieval.snapshot import Snapshot, Statement
 __all__ = ["Retriever"]
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def _fingerprint(store: GraphStore) -> str:
@@ -56,6 +58,14 @@ class Retriever:
             documents[st.iri] = " ".join(parts)
         self.bm25 = Bm25(documents)
         self.ancestors = self._scope_place_ancestors()
+        # Statement positions in the BM25 order, and their nodes in the projection.
+        self.statement_ids = self.bm25.ids
+        self.statement_nodes = np.array([self.ranker.index.get(iri, -1) for iri in self.statement_ids])
+        self.positions_of_practice: dict[str, list[int]] = defaultdict(list)
+        for position, iri in enumerate(self.statement_ids):
+            practice = snapshot.statements[iri].practice
+            if practice:
+                self.positions_of_practice[practice].append(position)
 
     @classmethod
     def build(cls, store: GraphStore) -> Retriever:
@@ -115,17 +125,28 @@ class Retriever:
         """The ContextPack for ``prompt``: frame, top ``k`` statements, variation, missing context."""
         started = time.perf_counter()
         frame = extract_frame(prompt, self.index, self.store, history=messages, user_context=user_context)
-        scored = self._score(prompt, frame)
+        # Scope-check only the strongest candidates: the check is the costly part.
+        shortlist = self._score(prompt, frame, limit=max(200, 20 * k))
         label = self._labels(frame)
         ranked: list[tuple[float, Statement, bool | None, str]] = []
         excluded = 0
-        for iri, base in scored.items():
+        for iri, base in shortlist:
             st = self.snapshot.statements[iri]
             if st.sensitivity == "restricted" and not allow_restricted:
                 excluded += 1
                 continue
             applies, reason = check_scope(st, frame, self.ancestors, label)
-            ranked.append((base * _APPLIES_FACTOR[applies], st, applies, reason))
+            factor = _APPLIES_FACTOR[applies]
+            if applies:
+                factor *= self._closeness(st, frame)
+            elif (
+                applies is None
+                and frame.candidate_places
+                and any(self._within(p, frame.candidate_places) for p in st.scope.get("place", []))
+            ):
+                factor = 0.9
+                reason += "; it holds in a place where the language the prompt names is spoken"
+            ranked.append((base * factor, st, applies, reason))
         ranked.sort(key=lambda r: (-r[0], r[1].iri))
         top = ranked[:k]
         items = [self._item(score, st, applies, reason, frame) for score, st, applies, reason in top]
@@ -140,41 +161,49 @@ class Retriever:
         )
         return pack
 
+    def _closeness(self, st: Statement, frame: Frame) -> float:
+        """Prefer the statement scoped to the narrowest place around the prompt's place
+        (West Java over Indonesia for a prompt set in Bandung)."""
+        positions = [frame.places.index(p) for p in st.scope.get("place", []) if p in frame.places]
+        return 1.0 + 0.3 / (1 + min(positions)) if positions else 1.0
+
+    def _within(self, place: str, candidates: list[str]) -> bool:
+        return place in candidates or bool(self.ancestors.get(place, frozenset()).intersection(candidates))
+
     # -- scoring -------------------------------------------------------------
 
-    def _score(self, prompt: str, frame: Frame) -> dict[str, float]:
-        lexical = self.bm25.scores(prompt)
-        top_lexical = max(lexical.values(), default=0.0) or 1.0
+    def _score(self, prompt: str, frame: Frame, limit: int) -> list[tuple[str, float]]:
+        """The ``limit`` best statements by lexical and graph evidence together."""
+        lexical = self.bm25.score_array(prompt)
+        top_lexical = float(lexical.max()) if len(lexical) else 0.0
+        lexical = lexical / (top_lexical or 1.0)
         seeds: dict[str, float] = defaultdict(float)
         for match in frame.matches:
             seeds[match.iri] += match.specificity
-        for iri, score in lexical.items():
-            seeds[iri] += 0.5 * score / top_lexical
+        for position in np.argsort(-lexical)[:50]:
+            if lexical[position] > 0:
+                seeds[self.statement_ids[position]] += 0.5 * float(lexical[position])
         for place in frame.places[:2]:
             seeds[place] += 0.3
-        ppr = self.ranker.rank(seeds)
-        statements = self.snapshot.statements
-        ppr_stmt = {n: s for n, s in ppr.items() if n in statements}
-        top_ppr = max(ppr_stmt.values(), default=0.0) or 1.0
-        matched_practices = {m.iri for m in frame.matches if m.kind == "Practice"}
-        scores: dict[str, float] = {}
-        for iri in set(ppr_stmt) | set(lexical):
-            score = 0.5 * ppr_stmt.get(iri, 0.0) / top_ppr + 0.5 * lexical.get(iri, 0.0) / top_lexical
-            if statements[iri].practice in matched_practices:
-                score += 0.5
-            if score >= _MIN_SCORE:
-                scores[iri] = score
-        return scores
+        for place in frame.candidate_places:
+            seeds[place] += 0.2
+        ppr_all = self.ranker.rank_array(seeds)
+        ppr = np.where(self.statement_nodes >= 0, ppr_all[np.maximum(self.statement_nodes, 0)], 0.0)
+        top_ppr = float(ppr.max()) if len(ppr) else 0.0
+        combined = 0.5 * ppr / (top_ppr or 1.0) + 0.5 * lexical
+        for match in frame.matches:
+            if match.kind == "Practice":
+                combined[self.positions_of_practice.get(match.iri, [])] += 0.5
+        candidates = np.nonzero(combined >= _MIN_SCORE)[0]
+        if len(candidates) > limit:
+            candidates = candidates[np.argpartition(-combined[candidates], limit)[:limit]]
+        return [(self.statement_ids[i], float(combined[i])) for i in candidates]
 
     # -- pack assembly -------------------------------------------------------
 
-    def _labels(self, frame: Frame) -> dict[str, str]:
-        labels = dict(self.snapshot.labels)
-        for cues in frame.cues.values():
-            for cue in cues:
-                if cue.iri:
-                    labels.setdefault(cue.iri, cue.label)
-        return labels
+    def _labels(self, frame: Frame) -> Mapping[str, str]:
+        extra = {cue.iri: cue.label for cues in frame.cues.values() for cue in cues if cue.iri}
+        return ChainMap(self.snapshot.labels, extra)
 
     def _item(self, score: float, st: Statement, applies: bool | None, reason: str, frame: Frame) -> PackItem:
         snap = self.snapshot

@@ -1,0 +1,169 @@
+"""Measuring retrieval on BLEnD: prompts whose country is only implied, or absent.
+
+For every record of the chosen split, the question with its country removed is
+asked with one cue: a city of the country or region ("I live in Kano."), or a
+language spoken there ("I am a Hausa speaker."); each question is also asked
+once with no cue at all. The record's own interpretations (identifier
+``blend:<stem>:<qid>``) should rank first; the same question from another
+country should not.
+
+The split is by question ID: dev when ``int(sha1(ID), 16) % 5 == 0``, else test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from geertz.graph.blend import BlendRecord, neutral_question
+from geertz.retrieval.retriever import Retriever
+
+__all__ = ["CITY_CUES", "LANGUAGE_CUES", "EvalCase", "EvalReport", "build_cases", "evaluate", "split_of"]
+
+Split = Literal["dev", "test"]
+
+# Cities of each country or region (not its best-known capital where avoidable).
+CITY_CUES: dict[str, tuple[str, ...]] = {
+    "Algeria": ("Oran", "Constantine", "Annaba"),
+    "Assam": ("Guwahati", "Dibrugarh", "Jorhat"),
+    "Azerbaijan": ("Ganja", "Sumqayit", "Lankaran"),
+    "China": ("Chengdu", "Wuhan", "Hangzhou"),
+    "Ethiopia": ("Gondar", "Mek'ele", "Dire Dawa"),
+    "Greece": ("Thessaloniki", "Patras", "Heraklion"),
+    "Indonesia": ("Surabaya", "Medan", "Makassar"),
+    "Iran": ("Isfahan", "Shiraz", "Mashhad"),
+    "Mexico": ("Guadalajara", "Monterrey", "Puebla"),
+    "North_Korea": ("Pyongyang", "Hamhung", "Chongjin"),
+    "Northern_Nigeria": ("Kano", "Kaduna", "Sokoto"),
+    "South_Korea": ("Busan", "Daegu", "Incheon"),
+    "Spain": ("Seville", "Zaragoza", "Bilbao"),
+    "UK": ("Leeds", "Glasgow", "Birmingham"),
+    "US": ("Chicago", "Houston", "Phoenix"),
+    "West_Java": ("Bandung", "Bogor", "Cirebon"),
+}
+# The language of each file's annotators. English, Spanish and Korean are each
+# shared by two files, so those cues are ambiguous by design.
+LANGUAGE_CUES: dict[str, str] = {
+    "Algeria": "Algerian Arabic",
+    "Assam": "Assamese",
+    "Azerbaijan": "Azerbaijani",
+    "China": "Chinese",
+    "Ethiopia": "Amharic",
+    "Greece": "Greek",
+    "Indonesia": "Indonesian",
+    "Iran": "Persian",
+    "Mexico": "Spanish",
+    "North_Korea": "Korean",
+    "Northern_Nigeria": "Hausa",
+    "South_Korea": "Korean",
+    "Spain": "Spanish",
+    "UK": "English",
+    "US": "English",
+    "West_Java": "Sundanese",
+}
+SHARED_LANGUAGES = {"Spanish", "Korean", "English"}
+
+
+def split_of(qid: str) -> Split:
+    """The split a question belongs to."""
+    return "dev" if int(hashlib.sha1(qid.encode("utf-8")).hexdigest(), 16) % 5 == 0 else "test"
+
+
+@dataclass(frozen=True)
+class EvalCase:
+    stem: str | None
+    qid: str
+    cue: Literal["city", "language", "none"]
+    prompt: str
+
+
+def build_cases(records: Iterable[BlendRecord], split: Split) -> Iterator[EvalCase]:
+    """The prompts for every answered record of ``split``, and one cue-less prompt per question."""
+    asked: set[str] = set()
+    for record in records:
+        if split_of(record.qid) != split or not record.clusters:
+            continue
+        question = neutral_question(record.question, record.stem)
+        cities = CITY_CUES[record.stem]
+        city = cities[int(hashlib.sha1(record.qid.encode()).hexdigest(), 16) % len(cities)]
+        yield EvalCase(record.stem, record.qid, "city", f"I live in {city}. {question}")
+        yield EvalCase(
+            record.stem, record.qid, "language", f"I am a {LANGUAGE_CUES[record.stem]} speaker. {question}"
+        )
+        if record.qid not in asked:
+            asked.add(record.qid)
+            yield EvalCase(None, record.qid, "none", question)
+
+
+@dataclass
+class _Tally:
+    cases: int = 0
+    hits: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    reciprocal: float = 0.0
+    wrong_first: int = 0
+
+
+@dataclass
+class EvalReport:
+    """Metrics per cue type (and for the no-cue prompts)."""
+
+    split: str
+    by_cue: dict[str, dict[str, float]] = field(default_factory=dict)
+    no_cue: dict[str, float] = field(default_factory=dict)
+    mean_ms: float = 0.0
+
+
+def evaluate(retriever: Retriever, cases: Iterable[EvalCase], *, split: str, k: int = 10) -> EvalReport:
+    """Run every case and compute Recall@1/5/10, MRR@10 and the wrong-country-first rate."""
+    tallies: dict[str, _Tally] = defaultdict(_Tally)
+    none_cases = flagged = confident = 0
+    total_ms = 0.0
+    count = 0
+    for case in cases:
+        pack = retriever.context(case.prompt, k=k)
+        total_ms += pack.timing_ms
+        count += 1
+        stems = [
+            ident.split(":")[1]
+            for item in pack.items
+            for ident in item.identifiers[:1]
+            if ident.startswith("blend:") and ident.endswith(f":{case.qid}")
+        ]
+        if case.cue == "none":
+            none_cases += 1
+            flagged += any(m.facet == "place" for m in pack.missing)
+            confident += bool(stems) and len(set(stems[:5])) == 1 and not pack.missing
+            continue
+        shared = LANGUAGE_CUES.get(case.stem or "") in SHARED_LANGUAGES
+        keys = [case.cue, f"{case.cue}:{'shared-language' if shared else 'unique'}"]
+        ranked = [item.identifiers[0] if item.identifiers else "" for item in pack.items]
+        target = f"blend:{case.stem}:{case.qid}"
+        rank = next((i for i, ident in enumerate(ranked, start=1) if ident == target), None)
+        for key in keys if case.cue == "language" else keys[:1]:
+            tally = tallies[key]
+            tally.cases += 1
+            for cutoff in (1, 5, 10):
+                tally.hits[cutoff] += rank is not None and rank <= cutoff
+            tally.reciprocal += 1 / rank if rank else 0.0
+            tally.wrong_first += bool(stems) and stems[0] != case.stem
+    report = EvalReport(split=split, mean_ms=round(total_ms / max(count, 1), 2))
+    for key, tally in sorted(tallies.items()):
+        n = max(tally.cases, 1)
+        report.by_cue[key] = {
+            "cases": tally.cases,
+            "recall@1": round(tally.hits[1] / n, 3),
+            "recall@5": round(tally.hits[5] / n, 3),
+            "recall@10": round(tally.hits[10] / n, 3),
+            "mrr@10": round(tally.reciprocal / n, 3),
+            "wrong_country_first": round(tally.wrong_first / n, 3),
+        }
+    if none_cases:
+        report.no_cue = {
+            "cases": none_cases,
+            "missing_place_flagged": round(flagged / none_cases, 3),
+            "confident_single_country": round(confident / none_cases, 3),
+        }
+    return report

@@ -1,0 +1,151 @@
+"""BLEnD: the importer (own named graph, licence, identifiers) and the evaluation
+on a slice of the dev split. BLEnD is read from ../shared/data/blend, never copied."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from geertz.graph import EmbeddedStore
+from geertz.graph.blend import BLEND_GRAPH, blend_quads, neutral_question, read_blend
+from geertz.graph.gazetteer import build_gazetteer
+from geertz.retrieval.evaluate import build_cases, evaluate, split_of
+from geertz.retrieval.retriever import Retriever
+
+from .conftest import ONTOLOGY, ROOT
+
+
+def _blend_dir() -> Path | None:
+    candidates = [
+        os.environ.get("GEERTZ_BLEND_DIR"),
+        ROOT.parent / "shared" / "data" / "blend",
+        "/work/shared/data/blend",
+    ]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "annotations").is_dir():
+            return Path(candidate)
+    return None
+
+
+BLEND = _blend_dir()
+pytestmark = pytest.mark.skipif(
+    BLEND is None, reason="BLEnD is not at ../shared/data/blend (set GEERTZ_BLEND_DIR)"
+)
+
+
+@pytest.fixture(scope="module")
+def store() -> Iterator[EmbeddedStore]:
+    assert BLEND is not None
+    store = EmbeddedStore()
+    store.load(ONTOLOGY / "geertz.ttl", graph="https://w3id.org/geertz/graph/ontology")
+    for file in sorted((ROOT / "data" / "places").glob("*.ttl")):
+        store.load(file, graph="https://w3id.org/geertz/graph/seed")
+    store.load_quads(list(build_gazetteer()))
+    store.load_quads(list(blend_quads(BLEND)))
+    yield store
+    store.close()
+
+
+def test_records_keep_identifier_place_and_agreement(store: EmbeddedStore) -> None:
+    rows = store.select(
+        "SELECT ?i ?place ?a WHERE { GRAPH <"
+        + BLEND_GRAPH
+        + "> { ?i dcterms:identifier ?id ; gz:agreement ?a ; "
+        "gz:scope/gz:place ?place } }",
+        {"id": "blend:West_Java:Al-en-06"},
+    )
+    assert rows
+    assert {row["place"].value for row in rows} == {"https://w3id.org/geertz/id/place-ID-JB"}
+    assert all(0 <= float(row["a"].value) <= 1 for row in rows)
+    assert store.ask(f"ASK {{ GRAPH <{BLEND_GRAPH}> {{ <{BLEND_GRAPH}> dcterms:license ?l }} }}")
+
+
+def test_one_record_per_question_and_file() -> None:
+    assert BLEND is not None
+    records = list(read_blend(BLEND))
+    assert len(records) == 16 * 500
+    assert len({(r.stem, r.qid) for r in records}) == len(records)
+
+
+@pytest.mark.parametrize(
+    ("question", "stem", "expected"),
+    [
+        (
+            "What is a common school cafeteria food in China?",
+            "China",
+            "What is a common school cafeteria food?",
+        ),
+        ("What is the most popular fruit in US?", "US", "What is the most popular fruit?"),
+        (
+            "What do people eat for breakfast in Northern Nigeria?",
+            "Northern_Nigeria",
+            "What do people eat for breakfast?",
+        ),
+    ],
+    ids=["china", "us", "northern-nigeria"],
+)
+def test_questions_lose_their_country(question: str, stem: str, expected: str) -> None:
+    assert neutral_question(question, stem) == expected
+
+
+def test_split_is_by_question_and_stable() -> None:
+    assert BLEND is not None
+    qids = sorted({r.qid for r in read_blend(BLEND)})
+    dev = [q for q in qids if split_of(q) == "dev"]
+    assert 0.1 < len(dev) / len(qids) < 0.3
+    assert [split_of(q) for q in qids] == [split_of(q) for q in qids]
+
+
+def test_evaluation_on_a_dev_slice(store: EmbeddedStore) -> None:
+    assert BLEND is not None
+    retriever = Retriever.build(store)
+    wanted = {"West_Java", "Indonesia", "Northern_Nigeria", "Spain", "Mexico"}
+    records = [r for r in read_blend(BLEND) if r.stem in wanted]
+    cases = list(build_cases(records, "dev"))[:150]
+    report = evaluate(retriever, cases, split="dev")
+    city = report.by_cue["city"]
+    assert city["cases"] > 20
+    # The city names the place, so the record from that place should be found.
+    assert city["recall@5"] >= 0.8
+    assert city["wrong_country_first"] <= 0.2
+    assert report.no_cue["missing_place_flagged"] == 1.0
+    assert report.no_cue["confident_single_country"] == 0.0
+
+
+def test_cli_import_and_eval(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    assert BLEND is not None
+    env = {"GEERTZ_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin", "COLUMNS": "300"}
+    base = [sys.executable, "-m", "geertz", "--store", str(tmp_path / "store")]
+    loaded = subprocess.run(
+        [*base, "load", str(ONTOLOGY / "geertz.ttl")], capture_output=True, text=True, env=env
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    result = subprocess.run(
+        [*base, "eval", "blend", str(BLEND)], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert result.returncode != 0 and "no BLEnD graph" in result.stderr
+    result = subprocess.run(
+        [*base, "import", "blend", str(BLEND)], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+    result = subprocess.run(
+        [*base, "eval", "blend", str(BLEND), "--split", "dev", "--limit", "40", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["split"] == "dev" and "city" in report["by_cue"]
+    bad = subprocess.run(
+        [*base, "eval", "blend", str(BLEND), "--split", "train"], capture_output=True, text=True, env=env
+    )
+    assert bad.returncode != 0 and "dev or test" in bad.stderr
