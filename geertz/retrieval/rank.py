@@ -208,6 +208,14 @@ class GraphRanker:
         edges.extend((s, o, EDGE_WEIGHTS.get(p, 0.3)) for s, p, o in snapshot.links)
         nodes = sorted({n for s, o, _ in edges for n in (s, o)})
         self.index = {node: i for i, node in enumerate(nodes)}
+        # Damp hubs: an edge counts for less the more edges its ends have, so a
+        # community or place shared by a thousand statements does not carry the
+        # walk to all of them (symmetric degree normalisation).
+        degree: Counter[str] = Counter()
+        for s_, o_, _ in edges:
+            degree[s_] += 1
+            degree[o_] += 1
+        edges = [(s_, o_, w / math.sqrt(degree[s_] * degree[o_])) for s_, o_, w in edges]
         rows = [self.index[s] for s, o, _ in edges] + [self.index[o] for s, o, _ in edges]
         cols = [self.index[o] for s, o, _ in edges] + [self.index[s] for s, o, _ in edges]
         weights = [w for _, _, w in edges] * 2

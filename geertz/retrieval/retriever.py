@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from geertz.graph.store import GraphStore
+from geertz.retrieval.embed import Embedder
 from geertz.retrieval.frame import Frame, extract_frame
 from geertz.retrieval.labels import LabelIndex
 from geertz.retrieval.pack import ContextPack, FrameCue, MissingContext, PackItem, Source, VariationNote
@@ -29,12 +30,12 @@ from geertz.retrieval.snapshot import Snapshot, Statement
 __all__ = ["Retriever"]
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 2
+CACHE_VERSION = 4
 
 
-def _fingerprint(store: GraphStore) -> str:
+def _fingerprint(store: GraphStore, embedder: str) -> str:
     rows = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
-    parts = [f"v{CACHE_VERSION}", store.location, str(store.count())]
+    parts = [f"v{CACHE_VERSION}", embedder, store.location, str(store.count())]
     parts += [f"{row['g'].value}={row['n'].value}" for row in rows if "g" in row]
     return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
 
@@ -46,8 +47,11 @@ _MIN_SCORE = 0.02
 class Retriever:
     """Everything retrieval precomputes: labels, statements, the projection, BM25."""
 
-    def __init__(self, store: GraphStore, snapshot: Snapshot, index: LabelIndex) -> None:
+    def __init__(
+        self, store: GraphStore, snapshot: Snapshot, index: LabelIndex, embedder: Embedder | None = None
+    ) -> None:
         self.store = store
+        self.embedder = embedder
         self.snapshot = snapshot
         self.index = index
         self.ranker = GraphRanker(snapshot)
@@ -66,17 +70,31 @@ class Retriever:
             practice = snapshot.statements[iri].practice
             if practice:
                 self.positions_of_practice[practice].append(position)
+        # Practices embedded once, for prompts that paraphrase rather than name them.
+        self.practice_ids = sorted(self.positions_of_practice)
+        self.practice_vectors = (
+            embedder.embed_batch(
+                [
+                    f"{snapshot.label(p)}. {snapshot.descriptions.get(p, '')}".strip()
+                    for p in self.practice_ids
+                ],
+                "passage",
+            )
+            if embedder is not None and self.practice_ids
+            else None
+        )
 
     @classmethod
-    def build(cls, store: GraphStore) -> Retriever:
-        """Read the store once and precompute everything."""
-        return cls(store, Snapshot.load(store), LabelIndex.from_store(store))
+    def build(cls, store: GraphStore, embedder: Embedder | None = None) -> Retriever:
+        """Read the store once and precompute everything; with an ``embedder``, also
+        embed every practice for paraphrased prompts."""
+        return cls(store, Snapshot.load(store), LabelIndex.from_store(store), embedder)
 
     @classmethod
-    def cached(cls, store: GraphStore, cache_dir: Path) -> Retriever:
+    def cached(cls, store: GraphStore, cache_dir: Path, embedder: Embedder | None = None) -> Retriever:
         """Like :meth:`build`, but reuse a copy pickled in ``cache_dir`` while the store's
         contents (triples per graph) are unchanged."""
-        key = _fingerprint(store)
+        key = _fingerprint(store, embedder.name if embedder else "none")
         path = cache_dir / f"retriever-{key}.pickle"
         if path.is_file():
             try:
@@ -87,7 +105,7 @@ class Retriever:
                     return retriever
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
                 log.warning("ignoring unreadable retrieval cache %s: %s", path, exc)
-        retriever = cls.build(store)
+        retriever = cls.build(store, embedder)
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
             for old in cache_dir.glob("retriever-*.pickle"):
@@ -161,6 +179,25 @@ class Retriever:
         )
         return pack
 
+    def _paraphrased_practices(self, prompt: str, frame: Frame) -> dict[str, float]:
+        """Practices the prompt paraphrases, by embedding similarity, weighted in (0, 1].
+
+        Used only where the labels found no practice: embedding a query costs about
+        45 ms, many times the rest of retrieval.
+        """
+        if self.embedder is None or self.practice_vectors is None:
+            return {}
+        if any(m.kind == "Practice" for m in frame.matches):
+            return {}
+        similarity = self.practice_vectors @ self.embedder.embed(prompt, "query")
+        top = np.argsort(-similarity)[:5]
+        best = float(similarity[top[0]])
+        return {
+            self.practice_ids[i]: float(np.exp((similarity[i] - best) / 0.02))
+            for i in top
+            if similarity[i] >= best - 0.05
+        }
+
     def _closeness(self, st: Statement, frame: Frame) -> float:
         """Prefer the statement scoped to the narrowest place around the prompt's place
         (West Java over Indonesia for a prompt set in Bandung)."""
@@ -174,7 +211,13 @@ class Retriever:
 
     def _score(self, prompt: str, frame: Frame, limit: int) -> list[tuple[str, float]]:
         """The ``limit`` best statements by lexical and graph evidence together."""
-        lexical = self.bm25.score_array(prompt)
+        # Place names are weighed by the scope check, not as words: "Seoul" in an
+        # answer about a tower says nothing about drinking with colleagues there.
+        words = prompt
+        for match in frame.matches:
+            if match.kind in ("City", "Region", "Country", "CulturalRegion", "Place"):
+                words = words.replace(match.matched_text, " ")
+        lexical = self.bm25.score_array(words)
         top_lexical = float(lexical.max()) if len(lexical) else 0.0
         lexical = lexical / (top_lexical or 1.0)
         seeds: dict[str, float] = defaultdict(float)
@@ -183,10 +226,15 @@ class Retriever:
         for position in np.argsort(-lexical)[:50]:
             if lexical[position] > 0:
                 seeds[self.statement_ids[position]] += 0.5 * float(lexical[position])
+        # The prompt's place seeds the walk only lightly (hubs are damped): the scope
+        # check weighs place; a language's candidate places narrow the field.
         for place in frame.places[:2]:
             seeds[place] += 0.3
         for place in frame.candidate_places:
             seeds[place] += 0.2
+        paraphrased = self._paraphrased_practices(prompt, frame)
+        for practice, weight in paraphrased.items():
+            seeds[practice] += 0.6 * weight
         ppr_all = self.ranker.rank_array(seeds)
         ppr = np.where(self.statement_nodes >= 0, ppr_all[np.maximum(self.statement_nodes, 0)], 0.0)
         top_ppr = float(ppr.max()) if len(ppr) else 0.0
@@ -194,6 +242,8 @@ class Retriever:
         for match in frame.matches:
             if match.kind == "Practice":
                 combined[self.positions_of_practice.get(match.iri, [])] += 0.5
+        for practice, weight in paraphrased.items():
+            combined[self.positions_of_practice.get(practice, [])] += 0.3 * weight
         candidates = np.nonzero(combined >= _MIN_SCORE)[0]
         if len(candidates) > limit:
             candidates = candidates[np.argpartition(-combined[candidates], limit)[:limit]]

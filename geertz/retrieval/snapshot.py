@@ -111,6 +111,12 @@ SELECT ?c ?p ?o WHERE {
   VALUES ?p { gz:basedIn gz:originatesIn gz:overlapsWith gz:nestedIn gz:speaks gz:describedBy }
 }
 """
+_DESCRIPTIONS = """
+SELECT ?p ?d WHERE {
+  ?p a gz:Practice ; dcterms:description ?d .
+  FILTER (LANG(?d) = "" || LANGMATCHES(LANG(?d), "en"))
+}
+"""
 _PRACTICE_LINKS = """
 SELECT ?x ?p ?o WHERE {
   ?x a gz:Practice ; gz:domain ?o .
@@ -134,6 +140,7 @@ class Snapshot:
         self.variations_of: dict[str, list[str]] = defaultdict(list)
         self.links: list[tuple[str, str, str]] = []
         self.statements_of_practice: dict[str, list[str]] = defaultdict(list)
+        self.descriptions: dict[str, str] = {}
 
     @classmethod
     def load(cls, store: GraphStore) -> Snapshot:
@@ -190,6 +197,8 @@ class Snapshot:
                 snap.statements_of_practice[st.practice].append(iri)
         for row in store.select(_LABELS):
             snap.labels.setdefault(row["n"].value, row["l"].value)
+        for row in store.select(_DESCRIPTIONS):
+            snap.descriptions.setdefault(row["p"].value, row["d"].value)
         for row in store.select(_EVIDENCE):
             snap.evidence[row["e"].value] = (
                 row["title"].value if "title" in row else row["e"].value,
