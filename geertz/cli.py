@@ -234,7 +234,7 @@ def validate(
                 highlight=False,
                 soft_wrap=True,
             )
-        if report.reasoner == "skipped" or report.reasoner == "failed":
+        if report.reasoner == "skipped":
             err.print(f"[yellow]note:[/] {report.reasoner_note}", highlight=False, soft_wrap=True)
         summary = (
             f"{len(report.files)} files, {len(report.violations)} violations, "
@@ -446,12 +446,8 @@ def context(
     """
     if (prompt is None) == (batch is None):
         raise typer.BadParameter("give either a PROMPT or --batch FILE.jsonl")
-    state: _State = ctx.obj or _State()
-    settings = _settings()
-    store = open_store(state.store, settings=settings, read_only=True)
-    with err.status("loading the retrieval index") if err.is_terminal else _nothing():
-        engine = ContextEngine.from_settings(settings, store=store)
-    try:
+    with _open(ctx, read_only=True) as store:
+        engine = _engine(store)
         if batch is not None:
             for number, request in _read_batch(batch):
                 pack = engine.context(request["prompt"], k=k)
@@ -465,12 +461,16 @@ def context(
             return
         assert prompt is not None
         pack = engine.context(prompt, k=k)
-        if as_json:
-            sys.stdout.write(pack.model_dump_json(indent=2) + "\n")
-        else:
-            _print_pack(pack)
-    finally:
-        engine.close()
+    if as_json:
+        sys.stdout.write(pack.model_dump_json(indent=2) + "\n")
+    else:
+        _print_pack(pack)
+
+
+def _engine(store: GraphStore) -> ContextEngine:
+    """The engine over an open store, its index loaded from the cache or built."""
+    with err.status("loading the retrieval index") if err.is_terminal else _nothing():
+        return ContextEngine.from_settings(_settings(), store=store)
 
 
 def _read_batch(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -574,20 +574,14 @@ def eval_blend(
     """
     if split not in ("dev", "test"):
         raise typer.BadParameter("use dev or test", param_hint="--split")
-    state: _State = ctx.obj or _State()
-    settings = _settings()
-    store = open_store(state.store, settings=settings, read_only=True)
-    try:
+    with _open(ctx, read_only=True) as store:
         if not store.has_graph(BLEND_GRAPH):
             raise typer.BadParameter(
                 "the store has no BLEnD graph; run `geertz import blend DIR` first", param_hint="--store"
             )
-        with err.status("loading the retrieval index") if err.is_terminal else _nothing():
-            retriever = ContextEngine.from_settings(settings, store=store).retriever
+        retriever = _engine(store).retriever
         cases = list(build_cases(read_blend(directory), split))  # type: ignore[arg-type]
         report = evaluate(retriever, cases[:limit] if limit else cases, split=split)
-    finally:
-        store.close()
     if as_json:
         sys.stdout.write(json.dumps(dataclasses.asdict(report), indent=2) + "\n")
         return

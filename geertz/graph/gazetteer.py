@@ -25,7 +25,6 @@ import difflib
 import gettext
 import logging
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from geertz.text import fold as fold_text
 from geertz.vocab import DCTERMS, GZ, GZ_DATA, GZ_GRAPH, RDF, RDFS, SKOS, XSD
 
 __all__ = [
@@ -149,9 +149,7 @@ def city_stub_quads(ids: Iterable[int], graph: str = GEONAMES_GRAPH) -> Iterator
 
 def fold(text: str) -> str:
     """Case- and accent-folded text with punctuation turned into single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^\w]+", " ", stripped).split())
+    return " ".join(re.sub(r"[^\w]+", " ", fold_text(text)).split())
 
 
 @cache

@@ -77,7 +77,7 @@ class ValidationReport:
 
     files: list[Path]
     findings: list[Finding] = field(default_factory=list)
-    reasoner: TypingLiteral["consistent", "inconsistent", "skipped", "failed", "off"] = "off"
+    reasoner: TypingLiteral["consistent", "inconsistent", "skipped", "off"] = "off"
     reasoner_note: str = ""
 
     @property

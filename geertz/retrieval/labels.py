@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,9 +22,10 @@ import ahocorasick
 from pyoxigraph import NamedNode
 
 from geertz.graph.store import GraphStore
+from geertz.text import fold, fold_with_offsets
 from geertz.vocab import GZ
 
-__all__ = ["LabelEntry", "LabelIndex", "LabelMatch", "fold_with_offsets"]
+__all__ = ["LabelEntry", "LabelIndex", "LabelMatch"]
 
 # Classes whose instances a prompt can name, most specific first.
 INDEXED_CLASSES = (
@@ -59,25 +59,6 @@ _NO_SPACE_SCRIPTS = re.compile(
     r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f]"
 )
 _MIN_LENGTH = 3
-
-
-def fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """Case- and accent-fold ``text``; also return, for each folded character, the
-    offset of the original character it came from (so matches map back)."""
-    folded: list[str] = []
-    offsets: list[int] = []
-    for index, char in enumerate(text):
-        for piece in unicodedata.normalize("NFKD", char.casefold()):
-            if unicodedata.combining(piece):
-                continue
-            folded.append(piece)
-            offsets.append(index)
-    return "".join(folded), offsets
-
-
-def fold(text: str) -> str:
-    """``text`` folded for case and accents, with runs of whitespace collapsed."""
-    return " ".join(fold_with_offsets(text)[0].split())
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 from scipy import sparse
 
-from geertz.retrieval.labels import fold
 from geertz.retrieval.snapshot import Snapshot
+from geertz.text import fold
 
 __all__ = ["Bm25", "GraphRanker", "tokens"]
 
@@ -141,11 +141,6 @@ class Bm25:
             for term, posting in self.postings.items()
         }
 
-    def scores(self, query: str) -> dict[str, float]:
-        """BM25 score of every document sharing a term with ``query``."""
-        array = self.score_array(query)
-        return {self.ids[i]: float(array[i]) for i in np.nonzero(array)[0]}
-
     def score_array(self, query: str) -> np.ndarray:
         """BM25 scores of all documents, in the order of ``ids``."""
         result = np.zeros(len(self.ids))
@@ -227,12 +222,6 @@ class GraphRanker:
         self.transition = sparse.diags(1.0 / out) @ matrix
         self.transition_t = self.transition.T.tocsr()
 
-    def rank(self, seeds: Mapping[str, float]) -> dict[str, float]:
-        """Personalized PageRank scores of every node reachable from ``seeds``."""
-        scores = self.rank_array(seeds)
-        nodes = list(self.index)
-        return {nodes[i]: float(scores[i]) for i in np.nonzero(scores > 1e-9)[0]}
-
     def rank_array(self, seeds: Mapping[str, float]) -> np.ndarray:
         """Personalized PageRank scores of all nodes, in the order of ``index``."""
         known = {self.index[n]: w for n, w in seeds.items() if n in self.index and w > 0}
@@ -246,6 +235,3 @@ class GraphRanker:
         for _ in range(self.iterations):
             scores = (1 - self.alpha) * personal + self.alpha * (self.transition_t @ scores)
         return np.asarray(scores)
-
-    def nodes(self) -> Iterable[str]:
-        return self.index.keys()

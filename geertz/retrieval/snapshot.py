@@ -139,7 +139,6 @@ class Snapshot:
         self.variations: dict[str, VariationRecord] = {}
         self.variations_of: dict[str, list[str]] = defaultdict(list)
         self.links: list[tuple[str, str, str]] = []
-        self.statements_of_practice: dict[str, list[str]] = defaultdict(list)
         self.descriptions: dict[str, str] = {}
 
     @classmethod
@@ -193,8 +192,6 @@ class Snapshot:
                     for scoped in values:
                         if scoped not in st.scope[facet]:
                             st.scope[facet].append(scoped)
-            if st.practice:
-                snap.statements_of_practice[st.practice].append(iri)
         for row in store.select(_LABELS):
             snap.labels.setdefault(row["n"].value, row["l"].value)
         for row in store.select(_DESCRIPTIONS):
