@@ -116,6 +116,8 @@ def test_history_fills_facets_the_prompt_leaves_open(retriever: Retriever) -> No
         "And what about tipping there?", messages=["We are travelling to Japan next week."]
     )
     assert "Japan" in [c.label for c in pack.frame.get("place", [])]
+    own = retriever.context("And what about tipping in Germany?", messages=["We were in Japan last week."])
+    assert "Japan" not in [c.label for c in own.frame.get("place", [])]
 
 
 def test_pack_json_has_the_stable_shape(retriever: Retriever) -> None:

@@ -95,6 +95,7 @@ def extract_frame(
     sources = [prompt, *(f"{k}: {v}" for k, v in (user_context or {}).items())]
     for text in sources:
         _add_matches(frame, index.match(text))
+    prompt_names_place = any(FACET_OF_KIND.get(m.kind) == "place" for m in frame.matches)
     for turn in reversed(history):
         earlier = Frame()
         _add_matches(earlier, index.match(turn))
@@ -102,9 +103,8 @@ def extract_frame(
             if facet not in frame.cues:
                 for cue in cues:
                     frame.add(facet, cue)
-        frame.matches.extend(
-            m for m in earlier.matches if FACET_OF_KIND.get(m.kind) == "place" and "place" not in frame.cues
-        )
+        if not prompt_names_place:
+            frame.matches.extend(m for m in earlier.matches if FACET_OF_KIND.get(m.kind) == "place")
     _resolve_places(frame, store)
     frame.intent = next((name for name, pattern in INTENTS.items() if pattern.search(prompt)), "explain")
     frame.cues["intent"] = [FrameCue(iri="", label=frame.intent, matched_text="")]
@@ -134,6 +134,15 @@ def _common_word(text: str) -> bool:
     return text.casefold() in STOPWORDS
 
 
+@dataclass(frozen=True)
+class _PlaceInfo:
+    ancestors: tuple[str, ...] = ()  # nearest first
+    population: int = 0
+
+
+_NO_INFO = _PlaceInfo()
+
+
 def _resolve_places(frame: Frame, store: GraphStore) -> None:
     """Pick one place per matched span (consistent with the other spans, else the most
     populous), then add the places containing it, narrowest first."""
@@ -148,28 +157,22 @@ def _resolve_places(frame: Frame, store: GraphStore) -> None:
     info = _place_info(store, candidates)
 
     def related(a: str, b: str) -> bool:
-        return a in info.get(b, ((), 0))[0] or b in info.get(a, ((), 0))[0]
+        return a in info.get(b, _NO_INFO).ancestors or b in info.get(a, _NO_INFO).ancestors
 
     def rank(m: LabelMatch) -> tuple[int, int, int, int]:
         consistent = sum(1 for other in candidates if other != m.iri and related(m.iri, other))
         exact = 0 if m.label.casefold() == m.matched_text.casefold() else 1
-        return (-consistent, exact, _KIND_ORDER.get(m.kind, 5), -info.get(m.iri, ((), 0))[1])
+        return (-consistent, exact, _KIND_ORDER.get(m.kind, 5), -info.get(m.iri, _NO_INFO).population)
 
     chosen = [min(group, key=rank) for group in spans.values()]
     # Narrowest first: a place that contains another chosen place goes after it.
-    chosen.sort(key=lambda m: (-len(info.get(m.iri, ((), 0))[0]), _PLACE_RANK.get(m.kind, 5)))
+    chosen.sort(key=lambda m: (-len(info.get(m.iri, _NO_INFO).ancestors), _PLACE_RANK.get(m.kind, 5)))
     for match in chosen:
-        if match.iri not in frame.places:
-            frame.places.append(match.iri)
-            frame.add("place", FrameCue(iri=match.iri, label=match.label, matched_text=match.matched_text))
+        _add_place(frame, match.iri, match.label, match.matched_text)
+    labels = _labels(store, {a for m in chosen for a in info.get(m.iri, _NO_INFO).ancestors})
     for match in chosen:
-        for ancestor in info.get(match.iri, ((), 0))[0]:
-            if ancestor not in frame.places:
-                frame.places.append(ancestor)
-                frame.add(
-                    "place",
-                    FrameCue(iri=ancestor, label=_label(store, ancestor), matched_text=match.matched_text),
-                )
+        for ancestor in info.get(match.iri, _NO_INFO).ancestors:
+            _add_place(frame, ancestor, labels.get(ancestor, ancestor), match.matched_text)
 
 
 def _places_from_languages(frame: Frame, store: GraphStore) -> None:
@@ -189,17 +192,19 @@ def _places_from_languages(frame: Frame, store: GraphStore) -> None:
         return
     place = implied.pop()
     cue = next(c for c in languages if spoken.get(c.iri) == [place])
-    info = _place_info(store, {place})
-    frame.places.append(place)
-    frame.add("place", FrameCue(iri=place, label=_label(store, place), matched_text=cue.matched_text))
-    for ancestor in info.get(place, ((), 0))[0]:
-        frame.places.append(ancestor)
-        frame.add(
-            "place", FrameCue(iri=ancestor, label=_label(store, ancestor), matched_text=cue.matched_text)
-        )
+    chain = [place, *_place_info(store, {place}).get(place, _NO_INFO).ancestors]
+    labels = _labels(store, set(chain))
+    for node in chain:
+        _add_place(frame, node, labels.get(node, node), cue.matched_text)
 
 
-def _place_info(store: GraphStore, iris: set[str]) -> dict[str, tuple[tuple[str, ...], int]]:
+def _add_place(frame: Frame, place: str, label: str, matched_text: str) -> None:
+    if place not in frame.places:
+        frame.places.append(place)
+        frame.add("place", FrameCue(iri=place, label=label, matched_text=matched_text))
+
+
+def _place_info(store: GraphStore, iris: set[str]) -> dict[str, _PlaceInfo]:
     """For each place: its ancestors (nearest first) and population."""
     values = " ".join(f"<{iri}>" for iri in iris)
     depth: dict[str, dict[str, int]] = {iri: {} for iri in iris}
@@ -214,14 +219,23 @@ def _place_info(store: GraphStore, iris: set[str]) -> dict[str, tuple[tuple[str,
         for row in store.select(f"SELECT ?p ?n WHERE {{ VALUES ?p {{ {values} }} ?p gz:population ?n }}")
     }
     return {
-        iri: (tuple(sorted(ancestors, key=lambda a: ancestors[a])), population.get(iri, 0))
+        iri: _PlaceInfo(tuple(sorted(ancestors, key=lambda a: ancestors[a])), population.get(iri, 0))
         for iri, ancestors in depth.items()
     }
 
 
-def _label(store: GraphStore, iri: str) -> str:
-    rows = store.select(
-        f"SELECT ?l WHERE {{ <{iri}> skos:prefLabel ?l . "
-        'FILTER (LANGMATCHES(LANG(?l), "en") || LANG(?l) = "") } LIMIT 1'
-    )
-    return rows[0]["l"].value if rows else iri.rsplit("/", 1)[-1]
+def _labels(store: GraphStore, iris: set[str]) -> dict[str, str]:
+    """English (or untagged) prefLabels of ``iris``, in one query; the local name stands in
+    for a node without one."""
+    labels = {iri: iri.rsplit("/", 1)[-1] for iri in iris}
+    if not iris:
+        return labels
+    values = " ".join(f"<{iri}>" for iri in iris)
+    found: dict[str, str] = {}
+    for row in store.select(
+        f"SELECT ?n ?l WHERE {{ VALUES ?n {{ {values} }} ?n skos:prefLabel ?l . "
+        'FILTER (LANGMATCHES(LANG(?l), "en") || LANG(?l) = "") } ORDER BY ?n ?l'
+    ):
+        found.setdefault(row["n"].value, row["l"].value)
+    labels.update(found)
+    return labels
