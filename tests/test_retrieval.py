@@ -6,35 +6,27 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from geertz.engine import ContextEngine
 from geertz.graph import EmbeddedStore
-from geertz.graph.gazetteer import build_gazetteer
 from geertz.retrieval.labels import LabelEntry, LabelIndex
 from geertz.retrieval.retriever import Retriever
 
-from .conftest import ONTOLOGY, ROOT
+from .conftest import FIXTURES, ONTOLOGY
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
-    path = tmp_path_factory.mktemp("retrieval") / "store"
-    store = EmbeddedStore(path)
-    store.load(ONTOLOGY / "geertz.ttl", graph="https://w3id.org/geertz/graph/ontology")
-    for file in sorted((ROOT / "data").rglob("*.ttl")):
-        store.load(file, graph="https://w3id.org/geertz/graph/seed")
-    store.load_quads(list(build_gazetteer()))
-    yield store
-    store.close()
+def store(seed_store: EmbeddedStore) -> EmbeddedStore:
+    return seed_store
 
 
 @pytest.fixture(scope="module")
-def retriever(store: EmbeddedStore) -> Retriever:
-    return Retriever.build(store)
+def retriever(seed_store: EmbeddedStore) -> Retriever:
+    """Labels, BM25 and the graph only: the embedder is tested on its own below."""
+    return Retriever.build(seed_store)
 
 
 def test_label_index_folds_case_and_accents_and_respects_word_boundaries() -> None:
@@ -203,3 +195,57 @@ def retriever_frame(retriever: Retriever, prompt: str):  # type: ignore[no-untyp
     from geertz.retrieval.frame import extract_frame
 
     return extract_frame(prompt, retriever.index, retriever.store)
+
+
+def test_a_persona_implies_a_place_and_a_language_stays_a_language(retriever: Retriever) -> None:
+    persona = retriever.context("I'm Mexican and work as a nurse. What should I bring to a wedding?")
+    assert [c.label for c in persona.frame["place"]][:1] == ["Mexico"]
+    assert persona.frame["place"][0].matched_text == "Mexican"
+    assert "place" not in [m.facet for m in persona.missing]
+    # "Spanish" is a language and a demonym: the words around it decide.
+    speaker = retriever.context("I am a Spanish speaker. What should I bring to a wedding?")
+    assert "place" not in speaker.frame and [c.label for c in speaker.frame["language"]] == ["Spanish"]
+    spaniard = retriever.context("I'm Spanish. What should I bring to a wedding?")
+    assert [c.label for c in spaniard.frame["place"]][:1] == ["Spain"]
+    assert "language" not in spaniard.frame
+
+
+def test_arabic_numerals_are_not_a_language_cue(retriever: Retriever) -> None:
+    pack = retriever.context("Give the year in Arabic numerals: when did the holiday start?")
+    assert "language" not in pack.frame
+    assert "Arabic" in [c.label for c in retriever.context("I speak Arabic at home.").frame["language"]]
+
+
+def test_roles_order_statements_without_overruling_scope(retriever: Retriever) -> None:
+    pack = retriever.context("I'm a customer in a restaurant in Chicago: how much should I tip?", k=10)
+    assert "role" in pack.frame
+    mine = [i for i in pack.items if "customer" in i.scope.get("role", [])]
+    assert mine and mine[0].applies is True
+    assert "it concerns the customer, as the prompt does" in mine[0].why
+
+
+def test_expansion_brings_a_practices_competing_readings(retriever: Retriever) -> None:
+    pack = retriever.context("Tipping in a restaurant in Chicago", k=12)
+    practices = [i.practice for i in pack.items]
+    tipping = "https://w3id.org/geertz/id/practice-restaurant-tipping"
+    readings = {i.iri for i in pack.items if i.practice == tipping}
+    # Both sides of the recorded US contestation travel together, and the pack names it.
+    assert {
+        "https://w3id.org/geertz/id/interp-tipping-us-wage",
+        "https://w3id.org/geertz/id/interp-tipping-us-tipflation",
+    } <= readings
+    assert any(v.kind == "contestation" for v in pack.variations)
+    assert practices.count(tipping) >= 3
+
+
+def test_the_narrowest_scope_of_a_practice_speaks_first() -> None:
+    store = EmbeddedStore(None)
+    store.load(ONTOLOGY / "geertz.ttl", graph="https://w3id.org/geertz/graph/ontology")
+    store.load(FIXTURES / "nested-scopes.ttl", graph="https://w3id.org/geertz/graph/test")
+    retriever = Retriever.build(store)
+    pack = retriever.context("How do people greet a neighbour in Riverton?", k=4)
+    assert [c.label for c in pack.frame["place"]] == ["Riverton", "Hill Province", "Lowland Republic"]
+    order = [i.iri.rsplit("/", 1)[-1] for i in pack.items if i.practice]
+    assert order.index("interp-greeting-province") < order.index("interp-greeting-country")
+    assert "the most specific scope for this practice" in pack.items[0].why
+    store.close()

@@ -1,11 +1,11 @@
 """Measuring retrieval on BLEnD: prompts whose country is only implied, or absent.
 
 For every record of the chosen split, the question with its country removed is
-asked with one cue: a city of the country or region ("I live in Kano."), or a
-language spoken there ("I am a Hausa speaker."); each question is also asked
-once with no cue at all. The record's own interpretations (identifier
-``blend:<stem>:<qid>``) should rank first; the same question from another
-country should not.
+asked with one cue: a city of the country or region ("I live in Kano."), a
+language spoken there ("I am a Hausa speaker.") or a persona ("I'm Northern
+Nigerian and work as a driver."); each question is also asked once with no cue.
+The record's own interpretations (identifier ``blend:<stem>:<qid>``) should rank
+first; the same question from another country should not.
 
 The split is by question ID: dev when ``int(sha1(ID), 16) % 5 == 0``, else test.
 """
@@ -21,7 +21,16 @@ from typing import Literal
 from geertz.graph.blend import BlendRecord, neutral_question
 from geertz.retrieval.retriever import Retriever
 
-__all__ = ["CITY_CUES", "LANGUAGE_CUES", "EvalCase", "EvalReport", "build_cases", "evaluate", "split_of"]
+__all__ = [
+    "CITY_CUES",
+    "LANGUAGE_CUES",
+    "PERSONA_CUES",
+    "EvalCase",
+    "EvalReport",
+    "build_cases",
+    "evaluate",
+    "split_of",
+]
 
 Split = Literal["dev", "test"]
 
@@ -65,6 +74,29 @@ LANGUAGE_CUES: dict[str, str] = {
     "West_Java": "Sundanese",
 }
 SHARED_LANGUAGES = {"Spanish", "Korean", "English"}
+# How an asker from each file might describe themselves. "Sundanese" and "Assamese"
+# are also languages, and "Spanish", "Chinese", "Greek", "Indonesian" and
+# "Azerbaijani" too: the frame reads "I'm Spanish" as a place, "a Spanish speaker"
+# as a language.
+PERSONA_CUES: dict[str, str] = {
+    "Algeria": "Algerian",
+    "Assam": "Assamese",
+    "Azerbaijan": "Azerbaijani",
+    "China": "Chinese",
+    "Ethiopia": "Ethiopian",
+    "Greece": "Greek",
+    "Indonesia": "Indonesian",
+    "Iran": "Iranian",
+    "Mexico": "Mexican",
+    "North_Korea": "North Korean",
+    "Northern_Nigeria": "Northern Nigerian",
+    "South_Korea": "South Korean",
+    "Spain": "Spanish",
+    "UK": "British",
+    "US": "American",
+    "West_Java": "Sundanese",
+}
+_OCCUPATIONS = ("a nurse", "a schoolteacher", "an engineer", "a shopkeeper", "a student", "a driver")
 
 
 def split_of(qid: str) -> Split:
@@ -76,7 +108,7 @@ def split_of(qid: str) -> Split:
 class EvalCase:
     stem: str | None
     qid: str
-    cue: Literal["city", "language", "none"]
+    cue: Literal["city", "language", "persona", "none"]
     prompt: str
 
 
@@ -90,6 +122,13 @@ def build_cases(records: Iterable[BlendRecord], split: Split) -> Iterator[EvalCa
         cities = CITY_CUES[record.stem]
         city = cities[int(hashlib.sha1(record.qid.encode()).hexdigest(), 16) % len(cities)]
         yield EvalCase(record.stem, record.qid, "city", f"I live in {city}. {question}")
+        job = _OCCUPATIONS[int(hashlib.sha1(record.qid.encode()).hexdigest(), 16) % len(_OCCUPATIONS)]
+        yield EvalCase(
+            record.stem,
+            record.qid,
+            "persona",
+            f"I'm {PERSONA_CUES[record.stem]} and work as {job}. {question}",
+        )
         yield EvalCase(
             record.stem, record.qid, "language", f"I am a {LANGUAGE_CUES[record.stem]} speaker. {question}"
         )
@@ -104,6 +143,7 @@ class _Tally:
     hits: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     reciprocal: float = 0.0
     wrong_first: int = 0
+    wrong_first_unasked: int = 0
 
 
 @dataclass
@@ -117,7 +157,9 @@ class EvalReport:
 
 
 def evaluate(retriever: Retriever, cases: Iterable[EvalCase], *, split: str, k: int = 10) -> EvalReport:
-    """Run every case and compute Recall@1/5/10, MRR@10 and the wrong-country-first rate."""
+    """Run every case and compute Recall@1/5/10, MRR@10 and the wrong-country-first rate,
+    both overall and where the pack did not ask which place was meant (a language shared
+    by two files leaves the place open, and the pack says so)."""
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     none_cases = flagged = confident = 0
     total_ms = 0.0
@@ -148,7 +190,9 @@ def evaluate(retriever: Retriever, cases: Iterable[EvalCase], *, split: str, k: 
             for cutoff in (1, 5, 10):
                 tally.hits[cutoff] += rank is not None and rank <= cutoff
             tally.reciprocal += 1 / rank if rank else 0.0
-            tally.wrong_first += bool(stems) and stems[0] != case.stem
+            wrong = bool(stems) and stems[0] != case.stem
+            tally.wrong_first += wrong
+            tally.wrong_first_unasked += wrong and not any(m.facet == "place" for m in pack.missing)
     report = EvalReport(split=split, mean_ms=round(total_ms / max(count, 1), 2))
     for key, tally in sorted(tallies.items()):
         n = max(tally.cases, 1)
@@ -159,6 +203,7 @@ def evaluate(retriever: Retriever, cases: Iterable[EvalCase], *, split: str, k: 
             "recall@10": round(tally.hits[10] / n, 3),
             "mrr@10": round(tally.reciprocal / n, 3),
             "wrong_country_first": round(tally.wrong_first / n, 3),
+            "wrong_first_without_asking": round(tally.wrong_first_unasked / n, 3),
         }
     if none_cases:
         report.no_cue = {

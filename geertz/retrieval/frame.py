@@ -94,11 +94,11 @@ def extract_frame(
     frame = Frame()
     sources = [prompt, *(f"{k}: {v}" for k, v in (user_context or {}).items())]
     for text in sources:
-        _add_matches(frame, index.match(text))
+        _add_matches(frame, text, index.match(text))
     prompt_names_place = any(FACET_OF_KIND.get(m.kind) == "place" for m in frame.matches)
     for turn in reversed(history):
         earlier = Frame()
-        _add_matches(earlier, index.match(turn))
+        _add_matches(earlier, turn, index.match(turn))
         for facet, cues in earlier.cues.items():
             if facet not in frame.cues:
                 for cue in cues:
@@ -113,12 +113,47 @@ def extract_frame(
     return frame
 
 
-def _add_matches(frame: Frame, matches: list[LabelMatch]) -> None:
+# "Arabic numerals" names a way of writing numbers, not a language anyone speaks.
+_NOT_A_LANGUAGE_CUE = re.compile(r"\s+numerals?\b", re.I)
+
+
+# Words that make a name that is both a language and a demonym ("Spanish") a language.
+_LANGUAGE_BEFORE = re.compile(
+    r"\b(speak|speaks|spoke|speaking|in|into|learn|learning|native|fluent|say|said|written|translate)\s+$",
+    re.I,
+)
+_LANGUAGE_AFTER = re.compile(
+    r"\s+(speaker|speakers|speaking|language|dialect|word|words|phrase|translation|lesson|lessons)\b", re.I
+)
+
+
+def _language_or_people(text: str, matches: list[LabelMatch]) -> list[LabelMatch]:
+    """Where one span names both a language and a place's people ("Spanish", "Greek"),
+    keep the language when the words around it are about speech, else the place."""
+    facets_at: dict[tuple[int, int], set[str]] = {}
     for match in matches:
+        facets_at.setdefault((match.start, match.end), set()).add(FACET_OF_KIND.get(match.kind, ""))
+    kept = []
+    for match in matches:
+        facet = FACET_OF_KIND.get(match.kind)
+        if {"language", "place"} <= facets_at[(match.start, match.end)] and facet in ("language", "place"):
+            linguistic = bool(
+                _LANGUAGE_BEFORE.search(text, 0, match.start) or _LANGUAGE_AFTER.match(text, match.end)
+            )
+            if (facet == "language") != linguistic:
+                continue
+        kept.append(match)
+    return kept
+
+
+def _add_matches(frame: Frame, text: str, matches: list[LabelMatch]) -> None:
+    for match in _language_or_people(text, matches):
         facet = FACET_OF_KIND.get(match.kind)
         if facet is None:
             continue
         if facet == "place" and _common_word(match.matched_text):
+            continue
+        if facet == "language" and _NOT_A_LANGUAGE_CUE.match(text, match.end):
             continue
         frame.matches.append(match)
         if facet != "place":
@@ -167,9 +202,12 @@ def _resolve_places(frame: Frame, store: GraphStore) -> None:
     chosen = [min(group, key=rank) for group in spans.values()]
     # Narrowest first: a place that contains another chosen place goes after it.
     chosen.sort(key=lambda m: (-len(info.get(m.iri, _NO_INFO).ancestors), _PLACE_RANK.get(m.kind, 5)))
+    # Shown by their preferred labels: "Mexican" (a hidden label) finds Mexico.
+    labels = _labels(
+        store, {m.iri for m in chosen} | {a for m in chosen for a in info.get(m.iri, _NO_INFO).ancestors}
+    )
     for match in chosen:
-        _add_place(frame, match.iri, match.label, match.matched_text)
-    labels = _labels(store, {a for m in chosen for a in info.get(m.iri, _NO_INFO).ancestors})
+        _add_place(frame, match.iri, labels.get(match.iri, match.label), match.matched_text)
     for match in chosen:
         for ancestor in info.get(match.iri, _NO_INFO).ancestors:
             _add_place(frame, ancestor, labels.get(ancestor, ancestor), match.matched_text)

@@ -114,10 +114,11 @@ def tokens(text: str) -> list[str]:
     for word in _WORD.findall(fold(text)):
         if word in STOPWORDS or len(word) < 2:
             continue
-        for suffix in ("ing", "ed", "es", "s"):
-            if len(word) > len(suffix) + 3 and word.endswith(suffix):
-                word = word[: -len(suffix)]
-                break
+        for suffixes in (("es", "s"), ("ing", "ed")):  # "greetings" -> "greeting" -> "greet"
+            for suffix in suffixes:
+                if len(word) > len(suffix) + 3 and word.endswith(suffix):
+                    word = word[: -len(suffix)]
+                    break
         out.append(word)
     return out
 

@@ -24,13 +24,13 @@ from geertz.retrieval.frame import Frame, extract_frame
 from geertz.retrieval.labels import LabelIndex
 from geertz.retrieval.pack import ContextPack, FrameCue, MissingContext, PackItem, Source, VariationNote
 from geertz.retrieval.rank import Bm25, GraphRanker
-from geertz.retrieval.scope import check_scope
+from geertz.retrieval.scope import check_scope, role_fit
 from geertz.retrieval.snapshot import Snapshot, Statement
 
 __all__ = ["Retriever"]
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 4
+CACHE_VERSION = 7
 
 
 def _fingerprint(store: GraphStore, embedder: str) -> str:
@@ -41,7 +41,20 @@ def _fingerprint(store: GraphStore, embedder: str) -> str:
 
 
 _APPLIES_FACTOR = {True: 1.0, None: 0.75, False: 0.25}
+# With no place but a language spoken in several: statements where it is spoken, and elsewhere.
+_SPOKEN_HERE = 0.9
+_SPOKEN_ELSEWHERE = 0.45
+# Added to statements scoped to a place on the prompt's place chain.
+_PLACE_PRIOR = 0.2
+# Applicable statements scoped to the prompt's place chain, and those with no place.
+_ANCHORED = 1.2
+_UNANCHORED = 0.85
 _MIN_SCORE = 0.02
+# The k-hop expansion: from the best few candidates, up to this many neighbours per
+# hop, lifted to this share of the score that brought them in.
+_EXPAND_FROM = 8
+_EXPAND_PER_NODE = 24
+_EXPAND_SHARE = 0.6
 
 
 class Retriever:
@@ -57,7 +70,9 @@ class Retriever:
         self.ranker = GraphRanker(snapshot)
         documents = {}
         for st in snapshot.statements.values():
-            parts = [st.text, snapshot.label(st.practice) if st.practice else ""]
+            parts = [st.text]
+            if st.practice:
+                parts += [snapshot.label(st.practice), snapshot.descriptions.get(st.practice, "")]
             parts += [snapshot.label(m) for m in st.meanings]
             documents[st.iri] = " ".join(parts)
         self.bm25 = Bm25(documents)
@@ -65,6 +80,12 @@ class Retriever:
         # Statement positions in the BM25 order, and their nodes in the projection.
         self.statement_ids = self.bm25.ids
         self.statement_nodes = np.array([self.ranker.index.get(iri, -1) for iri in self.statement_ids])
+        self.position_of = {iri: position for position, iri in enumerate(self.statement_ids)}
+        positions_of_place: dict[str, list[int]] = defaultdict(list)
+        for position, iri in enumerate(self.statement_ids):
+            for place in snapshot.statements[iri].scope.get("place", []):
+                positions_of_place[place].append(position)
+        self.positions_of_place = {p: np.array(v) for p, v in positions_of_place.items()}
         self.positions_of_practice: dict[str, list[int]] = defaultdict(list)
         for position, iri in enumerate(self.statement_ids):
             practice = snapshot.statements[iri].practice
@@ -148,23 +169,30 @@ class Retriever:
         label = self._labels(frame)
         ranked: list[tuple[float, Statement, bool | None, str]] = []
         excluded = 0
-        for iri, base in shortlist:
+        for iri, base, via in shortlist:
             st = self.snapshot.statements[iri]
             if st.sensitivity == "restricted" and not allow_restricted:
                 excluded += 1
                 continue
             applies, reason = check_scope(st, frame, self.ancestors, label)
             factor = _APPLIES_FACTOR[applies]
+            fit, fit_reason = role_fit(st, frame, label)
+            if fit_reason:
+                factor *= fit
+                reason += "; " + fit_reason
             if applies:
                 factor *= self._closeness(st, frame)
-            elif (
-                applies is None
-                and frame.candidate_places
-                and any(self._within(p, frame.candidate_places) for p in st.scope.get("place", []))
-            ):
-                factor = 0.9
-                reason += "; it holds in a place where the language the prompt names is spoken"
+            elif applies is None and frame.candidate_places and st.scope.get("place"):
+                if any(self._within(p, frame.candidate_places) for p in st.scope["place"]):
+                    factor = _SPOKEN_HERE
+                    reason += "; it holds in a place where the language the prompt names is spoken"
+                else:
+                    factor = _SPOKEN_ELSEWHERE
+                    reason += "; the language the prompt names is not widely spoken there"
+            if via:
+                reason = f"{via}; {reason}"
             ranked.append((base * factor, st, applies, reason))
+        self._prefer_narrower(ranked, frame)
         ranked.sort(key=lambda r: (-r[0], r[1].iri))
         top = ranked[:k]
         items = [self._item(score, st, applies, reason, frame) for score, st, applies, reason in top]
@@ -198,19 +226,55 @@ class Retriever:
             if similarity[i] >= best - 0.05
         }
 
+    def _prefer_narrower(self, ranked: list[tuple[float, Statement, bool | None, str]], frame: Frame) -> None:
+        """Where one practice has applicable statements at several levels (West Java and
+        Indonesia for a prompt set in Bandung), the narrowest level's statements move
+        above the rest, keeping their own order: the more specific scope speaks first."""
+        levels: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for position, (_, st, applies, _) in enumerate(ranked):
+            level = self._level(st, frame)
+            if applies and st.practice and level is not None:
+                levels[st.practice][level].append(position)
+        for by_level in levels.values():
+            if len(by_level) < 2:
+                continue
+            narrowest = by_level[min(by_level)]
+            best = max(ranked[p][0] for positions in by_level.values() for p in positions)
+            lift = 1.02 * best / max(ranked[p][0] for p in narrowest)
+            if lift > 1:
+                for p in narrowest:
+                    score, st, applies, reason = ranked[p]
+                    ranked[p] = (
+                        score * lift,
+                        st,
+                        applies,
+                        reason + "; the most specific scope for this practice",
+                    )
+
+    def _level(self, st: Statement, frame: Frame) -> int | None:
+        """How far up the prompt's place chain the statement's place sits (0: the place
+        itself), or None when it is not on the chain."""
+        positions = [frame.places.index(p) for p in st.scope.get("place", []) if p in frame.places]
+        return min(positions) if positions else None
+
     def _closeness(self, st: Statement, frame: Frame) -> float:
         """Prefer the statement scoped to the narrowest place around the prompt's place
         (West Java over Indonesia for a prompt set in Bandung)."""
-        positions = [frame.places.index(p) for p in st.scope.get("place", []) if p in frame.places]
-        return 1.0 + 0.3 / (1 + min(positions)) if positions else 1.0
+        level = self._level(st, frame)
+        if level is not None:
+            return _ANCHORED + 0.3 / (1 + level)
+        # No place in its scope while the prompt names one: it may well hold there, but
+        # a statement scoped to the prompt's own place is the better anchor.
+        return _UNANCHORED if frame.places and not st.scope.get("place") else 1.0
 
     def _within(self, place: str, candidates: list[str]) -> bool:
         return place in candidates or bool(self.ancestors.get(place, frozenset()).intersection(candidates))
 
     # -- scoring -------------------------------------------------------------
 
-    def _score(self, prompt: str, frame: Frame, limit: int) -> list[tuple[str, float]]:
-        """The ``limit`` best statements by lexical and graph evidence together."""
+    def _score(self, prompt: str, frame: Frame, limit: int) -> list[tuple[str, float, str]]:
+        """The ``limit`` best statements by lexical and graph evidence together, with
+        their k-hop neighbours: ``(iri, score, why it was expanded into or "")``."""
         # Place names are weighed by the scope check, not as words: "Seoul" in an
         # answer about a tower says nothing about drinking with colleagues there.
         words = prompt
@@ -244,10 +308,53 @@ class Retriever:
                 combined[self.positions_of_practice.get(match.iri, [])] += 0.5
         for practice, weight in paraphrased.items():
             combined[self.positions_of_practice.get(practice, [])] += 0.3 * weight
+        # Statements scoped to a place that contains the prompt's are evidence for it.
+        anchored = np.zeros(len(combined), dtype=bool)
+        for place in frame.places:
+            positions = self.positions_of_place.get(place)
+            if positions is not None:
+                anchored[positions] = True
+        combined[anchored] += _PLACE_PRIOR
+        expanded = self._expand(combined)
         candidates = np.nonzero(combined >= _MIN_SCORE)[0]
         if len(candidates) > limit:
             candidates = candidates[np.argpartition(-combined[candidates], limit)[:limit]]
-        return [(self.statement_ids[i], float(combined[i])) for i in candidates]
+        keep = {int(i) for i in candidates} | set(expanded)
+        return [(self.statement_ids[i], float(combined[i]), expanded.get(i, "")) for i in sorted(keep)]
+
+    def _expand(self, combined: np.ndarray) -> dict[int, str]:
+        """Bounded k-hop expansion from the strongest candidates: practice → its other
+        interpretations and norms; statement → the variation and contestation it is
+        part of → their other members. Each neighbour is lifted to a share of the score
+        that brought it in, so that the competing readings of a practice travel together.
+        Changes ``combined`` in place; returns the lifted positions and why."""
+        snap = self.snapshot
+        lifted: dict[int, str] = {}
+        for position in np.argsort(-combined)[:_EXPAND_FROM]:
+            base = float(combined[position])
+            if base < _MIN_SCORE:
+                break
+            st = snap.statements[self.statement_ids[position]]
+            neighbours: list[tuple[int, str]] = []
+            if st.practice:
+                practice = snap.label(st.practice)
+                neighbours += [
+                    (p, f"another reading of {practice}, which ranks high")
+                    for p in self.positions_of_practice[st.practice][:_EXPAND_PER_NODE]
+                ]
+            for v in snap.variations_of.get(st.iri, ()):
+                record = snap.variations[v]
+                neighbours += [
+                    (self.position_of[m], f"it differs from a high-ranking reading ({record.kind})")
+                    for m in record.members[:_EXPAND_PER_NODE]
+                    if m in self.position_of
+                ]
+            for neighbour, why in neighbours:
+                floor = _EXPAND_SHARE * base
+                if neighbour != position and combined[neighbour] < floor:
+                    combined[neighbour] = floor
+                    lifted.setdefault(neighbour, why)
+        return lifted
 
     # -- pack assembly -------------------------------------------------------
 
