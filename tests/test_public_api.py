@@ -14,6 +14,13 @@ from geertz.graph import EmbeddedStore, RemoteStore, open_store
 EXPECTED = {
     "ConfigError",
     "ContextEngine",
+    "Answerer",
+    "LLMBackend",
+    "LLMError",
+    "LLMTimeout",
+    "LLMUnavailable",
+    "Message",
+    "ThickAnswer",
     "ContextPack",
     "EmbeddedStore",
     "Finding",

@@ -1,0 +1,143 @@
+"""The extractive backend: a thick answer composed from the pack alone, with no model.
+
+Every sentence is a statement from the graph, led by whose view it is and where it
+holds, and cited; variation and contestation get their own lines; missing context
+becomes a question, and a place inferred from a demonym, a language or an earlier
+turn becomes a stated assumption. It is deterministic, fast and fully grounded, so
+it is the default, and the fallback when a model's answer fails the checks twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import ClassVar
+
+from geertz.errors import LLMError
+from geertz.generation.backend import ChatRequest, LLMBackend
+from geertz.generation.prompts import (
+    ASSUMED_PLACE,
+    CONTRAST,
+    HOLDER_LEAD,
+    LOW_CONFIDENCE,
+    THIN_NOTE,
+    VARIATION,
+)
+from geertz.generation.verify import is_thin
+from geertz.retrieval.pack import ContextPack, PackItem
+from geertz.retrieval.rank import tokens
+from geertz.text import fold
+
+__all__ = ["ExtractiveBackend", "compose"]
+
+_MAX_PRACTICES = 3
+_PER_PRACTICE = 3
+_MAX_CONTRASTS = 2
+_INNER_STOP = re.compile(r"(?<=[a-z0-9)\"\u201d])\.\s+(?=[A-Z])")
+
+
+class ExtractiveBackend(LLMBackend):
+    """Composes the answer from ``request.pack``; the messages are not read."""
+
+    name: ClassVar[str] = "extractive"
+    uses_model: ClassVar[bool] = False
+
+    def complete(self, request: ChatRequest) -> str:
+        if request.pack is None:
+            raise LLMError("the extractive backend needs the ContextPack in the request", backend=self.name)
+        return compose(request.pack)
+
+
+def compose(pack: ContextPack) -> str:
+    """The answer text for ``pack``, in the shared answer format (see :mod:`prompts`)."""
+    numbers = {item.iri: n for n, item in enumerate(pack.items, start=1)}
+    body: list[str] = []
+    for group in _groups(pack):
+        body.append(" ".join(_sentence(item, numbers[item.iri]) for item in group))
+    lines = ["\n\n".join(body)] if body else []
+    for variation in pack.variations:
+        cited = "".join(f"[{numbers[m]}]" for m in variation.members if m in numbers)
+        if cited.count("[") >= 2:  # it contrasts items the pack shows
+            lines.append(f"Variation: {_variation_text(variation.dimension, variation.note)} {cited}")
+    for item in [i for i in pack.items if i.applies is False][:_MAX_CONTRASTS]:
+        lines.append(
+            "Variation: "
+            + CONTRAST.format(text=_lead(item) + _one_sentence(item.text))
+            + f" [{numbers[item.iri]}]"
+        )
+    lines += [f"Assumption: {text}" for text in _assumptions(pack)]
+    lines += [f"Question: {missing.question}" for missing in pack.missing]
+    if is_thin(pack):
+        lines.insert(0, f"Note: {THIN_NOTE}")
+    return "\n".join(lines).strip() or f"Note: {THIN_NOTE}"
+
+
+def _variation_text(dimension: str, note: str | None) -> str:
+    dimension = dimension.strip().rstrip(".")
+    short = bool(dimension) and len(dimension) <= 60 and dimension[:1].islower()
+    lead = VARIATION.format(dimension=f"by {dimension}" if short else f"({dimension})" if dimension else "")
+    body = _one_sentence(note).rstrip(".") if note else ""
+    return f"{lead.strip()}: {body}." if body else f"{lead.strip()}."
+
+
+def _groups(pack: ContextPack) -> list[list[PackItem]]:
+    """The statements that may apply, by practice, best practice first."""
+    by_practice: dict[str, list[PackItem]] = defaultdict(list)
+    for item in pack.items:
+        if item.applies is not False:
+            by_practice[item.practice or item.iri].append(item)
+    return [group[:_PER_PRACTICE] for group in list(by_practice.values())[:_MAX_PRACTICES]]
+
+
+def _sentence(item: PackItem, number: int) -> str:
+    hedge = LOW_CONFIDENCE if _low(item) else ""
+    text = _one_sentence(item.text).rstrip(".")
+    return f"{_lead(item)}{text}{hedge}. [{number}]"
+
+
+def _lead(item: PackItem) -> str:
+    """'Among <holders> in <place>: ' unless the statement's own words already say it."""
+    said = set(tokens(item.text))
+    holders = [h.label for h in item.held_by]
+    scoped = [value for values in item.scope.values() for value in values]
+    names_holder = not holders or _mentions(said, holders)
+    names_scope = not scoped or _mentions(said, scoped)
+    if names_holder and names_scope:
+        return ""
+    places = item.scope.get("place", [])
+    who = ", ".join(holders) if holders else "those who hold this view"
+    where = ""
+    if places:
+        # Places the holders' own names leave out ("US diners" already says where).
+        named = [p for p in places if not _mentions(set(tokens(who)), [p])]
+        where = f" in {', '.join(named)}" if named else ""
+    elif not names_scope:
+        where = f" ({scoped[0]})"
+    return HOLDER_LEAD.format(holders=who, where=where)
+
+
+def _mentions(said: set[str], labels: list[str]) -> bool:
+    return any(token in said for label in labels for token in tokens(label) if len(token) >= 3)
+
+
+def _one_sentence(text: str) -> str:
+    """A statement of several sentences joined into one, so that one citation covers it."""
+    return _INNER_STOP.sub("; ", " ".join(text.split()))
+
+
+def _low(item: PackItem) -> bool:
+    return (item.agreement is not None and item.agreement < 0.5) or (item.confidence or 1.0) < 0.5
+
+
+def _assumptions(pack: ContextPack) -> list[str]:
+    """Places the frame inferred rather than read: from a demonym, a language or an earlier turn."""
+    places = pack.frame.get("place", [])
+    if not places:
+        return []
+    first = places[0]
+    if (
+        fold(first.matched_text) == fold(first.label)
+        and first.matched_text.casefold() in pack.prompt.casefold()
+    ):
+        return []
+    return [ASSUMED_PLACE.format(label=first.label, matched=first.matched_text)]

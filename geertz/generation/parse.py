@@ -1,0 +1,106 @@
+"""Reading answer text back into a ThickAnswer: claims with their sources, variation,
+clarifying questions and assumptions. The same reader serves every backend."""
+
+from __future__ import annotations
+
+import re
+
+from geertz.generation.answer import Claim, Stance, ThickAnswer, VariationClaim
+from geertz.generation.prompts import describe_scope
+from geertz.retrieval.pack import ContextPack, PackItem
+
+__all__ = ["CITATION", "parse_answer", "sentences"]
+
+CITATION = re.compile(r"\[(\d{1,3})\]")
+_LINE_KINDS = {
+    "variation": "variation",
+    "assumption": "assumption",
+    "question": "question",
+    "clarifying question": "question",
+    "note": "note",
+}
+_LABELLED = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*)?([A-Za-z ]{4,20}?)(?:\*\*)?\s*:\s*(.+)$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[\d{1,3}\])+)?\s+(?=[A-Z\"\u201c(])")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a paragraph, each keeping the citations that follow it."""
+    out: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        out.append(text[start : match.end()].strip())
+        start = match.end()
+    out.append(text[start:].strip())
+    return [s for s in out if s]
+
+
+def parse_answer(text: str, pack: ContextPack, backend: str) -> ThickAnswer:
+    """Split ``text`` into its parts against ``pack`` (numbers refer to ``pack.items``).
+
+    Citation numbers outside the pack are kept in ``citations`` as ``"invalid:<n>"`` so
+    the verifier can reject them.
+    """
+    claims: list[Claim] = []
+    variation: list[VariationClaim] = []
+    questions: list[str] = []
+    assumptions: list[str] = []
+    citations: dict[str, str] = {}
+
+    def cite(sentence: str) -> list[PackItem]:
+        cited: list[PackItem] = []
+        for number in CITATION.findall(sentence):
+            index = int(number)
+            if 1 <= index <= len(pack.items):
+                citations[number] = pack.items[index - 1].iri
+                if pack.items[index - 1] not in cited:
+                    cited.append(pack.items[index - 1])
+            else:
+                citations[number] = f"invalid:{number}"
+        return cited
+
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        labelled = _LABELLED.match(line)
+        kind = _LINE_KINDS.get(labelled.group(1).strip().lower()) if labelled else None
+        if labelled and kind:
+            body = labelled.group(2).strip()
+            if kind == "variation":
+                variation.append(VariationClaim(text=body, sources=[i.iri for i in cite(body)]))
+            elif kind == "assumption":
+                assumptions.append(body)
+            elif kind == "question":
+                questions.append(body)
+            else:
+                cite(body)
+            continue
+        for sentence in sentences(line.strip()):
+            cited = cite(sentence)
+            if sentence.rstrip().endswith("?") and not cited:
+                questions.append(sentence)
+                continue
+            claims.append(_claim(sentence, cited))
+    return ThickAnswer(
+        answer=text.strip(),
+        claims=claims,
+        variation=variation,
+        clarifying_questions=questions,
+        assumptions=assumptions,
+        citations=dict(sorted(citations.items(), key=lambda kv: int(kv[0]))),
+        backend=backend,
+    )
+
+
+def _claim(sentence: str, cited: list[PackItem]) -> Claim:
+    holders = list(dict.fromkeys(h.label for item in cited for h in item.held_by))
+    scopes = list(dict.fromkeys(describe_scope(item) for item in cited))
+    stances = {item.perspective for item in cited if item.perspective in ("emic", "etic", "mixed")}
+    stance: Stance = stances.pop() if len(stances) == 1 else "mixed"  # type: ignore[assignment]
+    return Claim(
+        text=sentence,
+        sources=[item.iri for item in cited],
+        scope=" | ".join(scopes),
+        held_by=holders,
+        stance=stance,
+        applies=bool(cited) and all(item.applies is True for item in cited),
+    )
