@@ -26,6 +26,7 @@ demo: $(STAMP)
 	$(GEERTZ) --store $(STORE) stats
 	$(GEERTZ) --store $(STORE) context -k 3 "How much should I tip at a restaurant in Tokyo?"
 	$(GEERTZ) --store $(STORE) context -k 3 "What colour should I avoid wearing to a wedding?"
+	$(GEERTZ) --store $(STORE) ask -k 6 "What colour should I avoid wearing to a wedding?"
 
 test: $(STAMP)
 	$(BIN)/ruff check geertz tests
