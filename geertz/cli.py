@@ -519,6 +519,30 @@ def ask(
             engine.answerer.backend.close()
 
 
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
+) -> None:
+    """Run the REST API (FastAPI on uvicorn): context, answers, an OpenAI-compatible
+    chat endpoint, SPARQL and graph browsing. Docs at http://HOST:PORT/docs.
+
+    The store and backend come from the GEERTZ_* settings (GEERTZ_STORE,
+    GEERTZ_LLM_BACKEND ...); API keys from GEERTZ_API_KEYS.
+    """
+    import uvicorn
+
+    from geertz.api import create_app
+
+    state: _State = ctx.obj or _State()
+    settings = _settings()
+    if state.store:
+        settings = settings.model_copy(update={"store": state.store})
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+
+
 def _print_streamed(engine: ContextEngine, prompt: str, k: int) -> None:
     """Print a model's answer as it is written, then the checked result."""
     streamed: list[str] = []

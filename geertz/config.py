@@ -13,10 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_STORE", "Settings", "get_settings", "project_root"]
+__all__ = ["DEFAULT_STORE", "ApiKey", "Role", "Settings", "get_settings", "project_root"]
 
 DEFAULT_STORE = ".geertz/store"
 
@@ -24,6 +24,23 @@ DEFAULT_STORE = ".geertz/store"
 def project_root() -> Path:
     """The directory that holds ``ontology/`` and ``data/`` in a source checkout."""
     return Path(__file__).resolve().parent.parent
+
+
+Role = Literal["reader", "editor", "admin"]
+
+
+class ApiKey(BaseModel):
+    """What one API key may do."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Role = "reader"
+    restricted: bool = Field(False, description="May see knowledge marked restricted.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_role_name(cls, value: object) -> object:
+        return {"role": value} if isinstance(value, str) else value
 
 
 class Settings(BaseSettings):
@@ -86,6 +103,25 @@ class Settings(BaseSettings):
     )
     llm_timeout: float = Field(120.0, gt=0, description="Seconds before a model call is abandoned.")
     llm_max_tokens: int = Field(700, gt=0, le=32768, description="Most tokens a model may write.")
+    api_keys: dict[str, ApiKey] = Field(
+        default_factory=dict,
+        description=(
+            'API keys and what each may do, as JSON: {"KEY": "reader"} or {"KEY": {"role": "editor", '
+            '"restricted": true}}. Roles: reader, editor, admin; "restricted" lets a key see '
+            "knowledge marked restricted."
+        ),
+    )
+    api_anonymous_read: bool = Field(
+        True, description="Let requests without a key read (context, answers, SPARQL)."
+    )
+    api_cors_origins: list[str] = Field(
+        default_factory=list,
+        description='Origins allowed by CORS, as JSON: ["https://app.example"]; none by default.',
+    )
+    api_max_request_bytes: int = Field(1_000_000, gt=0, description="Largest request body the API accepts.")
+    sparql_result_limit: int = Field(
+        10_000, gt=0, description="Most rows (or triples) the /sparql endpoint returns for one query."
+    )
     cache_dir: Path = Field(
         Path(".geertz/cache"),
         description="Where precomputed retrieval indexes are kept between runs.",
@@ -105,6 +141,15 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("GEERTZ_STORE is empty; give a directory, 'memory:' or a SPARQL endpoint URL")
         return value.strip()
+
+    @model_validator(mode="after")
+    def _someone_can_read(self) -> Settings:
+        if not self.api_anonymous_read and not self.api_keys:
+            raise ValueError(
+                "GEERTZ_API_ANONYMOUS_READ is false but GEERTZ_API_KEYS is empty, so no one could use the "
+                'API; set GEERTZ_API_KEYS, e.g. {"a-long-random-key": "reader"}'
+            )
+        return self
 
     @property
     def ontology_file(self) -> Path:

@@ -1,8 +1,12 @@
-"""The REST API: ``create_app(settings)`` and one router per resource.
+"""The REST API: ``create_app(settings)`` builds the FastAPI app; ``geertz serve`` runs it.
 
-Arrives with the API issue; it sits on top of every other layer.
+Routes: ``/v1/context``, ``/v1/answer``, ``/v1/chat/completions`` (OpenAI-compatible),
+``/v1/models``, ``/sparql``, ``/v1/practices/{id}``, ``/v1/communities/{id}``,
+``/v1/search``, ``/healthz``, ``/readyz`` and ``/metrics``. See docs/api.md.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from geertz.api.app import create_app
+
+__all__ = ["create_app"]
