@@ -121,6 +121,12 @@ class ContextEngine:
             prompt, messages=earlier, user_context=user_context, k=k, allow_restricted=allow_restricted
         )
 
+    def reload(self) -> int:
+        """Rebuild the retrieval index from the store (after loading or editing data);
+        returns the number of statements indexed."""
+        self.retriever = Retriever.build(self.store, self.retriever.embedder)
+        return len(self.retriever.snapshot.statements)
+
     def close(self) -> None:
         self.answerer.backend.close()
         self.store.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from geertz.api.routes import answer, chat, context, health, models
+from geertz.api.routes import admin, answer, chat, context, health, models
 
 __all__ = ["ROUTERS"]
 
@@ -14,4 +14,5 @@ ROUTERS: list[APIRouter] = [
     answer.router,
     chat.router,
     models.router,
+    admin.router,
 ]
