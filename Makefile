@@ -29,7 +29,7 @@ demo: $(STAMP)
 	$(GEERTZ) --store $(STORE) ask -k 6 "What colour should I avoid wearing to a wedding?"
 
 test: $(STAMP)
-	$(BIN)/ruff check geertz tests
+	$(BIN)/ruff check geertz tests examples benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 

@@ -39,7 +39,8 @@ ItemKind = Literal["interpretation", "norm"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Unknown fields are ignored, so a client reading a newer server's pack still works.
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
 
 class FrameCue(_Model):
