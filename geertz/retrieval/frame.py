@@ -7,11 +7,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pyoxigraph import NamedNode
-
-from geertz.graph.store import GraphStore
 from geertz.retrieval.labels import LabelIndex, LabelMatch
 from geertz.retrieval.pack import FrameCue
+from geertz.retrieval.places import PlaceGraph
 from geertz.retrieval.rank import STOPWORDS
 
 __all__ = ["Frame", "extract_frame"]
@@ -84,7 +82,7 @@ class Frame:
 def extract_frame(
     prompt: str,
     index: LabelIndex,
-    store: GraphStore,
+    places: PlaceGraph,
     *,
     history: Sequence[str] = (),
     user_context: dict[str, str] | None = None,
@@ -105,7 +103,7 @@ def extract_frame(
                     frame.add(facet, cue)
         if not prompt_names_place:
             frame.matches.extend(m for m in earlier.matches if FACET_OF_KIND.get(m.kind) == "place")
-    _resolve_places(frame, store)
+    _resolve_places(frame, places)
     frame.intent = next((name for name, pattern in INTENTS.items() if pattern.search(prompt)), "explain")
     frame.cues["intent"] = [FrameCue(iri="", label=frame.intent, matched_text="")]
     for match in _TIME.finditer(prompt):
@@ -169,16 +167,7 @@ def _common_word(text: str) -> bool:
     return text.casefold() in STOPWORDS
 
 
-@dataclass(frozen=True)
-class _PlaceInfo:
-    ancestors: tuple[str, ...] = ()  # nearest first
-    population: int = 0
-
-
-_NO_INFO = _PlaceInfo()
-
-
-def _resolve_places(frame: Frame, store: GraphStore) -> None:
+def _resolve_places(frame: Frame, places: PlaceGraph) -> None:
     """Pick one place per matched span (consistent with the other spans, else the most
     populous), then add the places containing it, narrowest first."""
     spans: dict[tuple[int, int], list[LabelMatch]] = {}
@@ -186,94 +175,48 @@ def _resolve_places(frame: Frame, store: GraphStore) -> None:
         if FACET_OF_KIND.get(match.kind) == "place":
             spans.setdefault((match.start, match.end), []).append(match)
     if not spans:
-        _places_from_languages(frame, store)
+        _places_from_languages(frame, places)
         return
     candidates = {m.iri for group in spans.values() for m in group}
-    info = _place_info(store, candidates)
 
     def related(a: str, b: str) -> bool:
-        return a in info.get(b, _NO_INFO).ancestors or b in info.get(a, _NO_INFO).ancestors
+        return a in places.ancestors(b) or b in places.ancestors(a)
 
     def rank(m: LabelMatch) -> tuple[int, int, int, int]:
         consistent = sum(1 for other in candidates if other != m.iri and related(m.iri, other))
         exact = 0 if m.label.casefold() == m.matched_text.casefold() else 1
-        return (-consistent, exact, _KIND_ORDER.get(m.kind, 5), -info.get(m.iri, _NO_INFO).population)
+        return (-consistent, exact, _KIND_ORDER.get(m.kind, 5), -places.population.get(m.iri, 0))
 
     chosen = [min(group, key=rank) for group in spans.values()]
     # Narrowest first: a place that contains another chosen place goes after it.
-    chosen.sort(key=lambda m: (-len(info.get(m.iri, _NO_INFO).ancestors), _PLACE_RANK.get(m.kind, 5)))
+    chosen.sort(key=lambda m: (-len(places.ancestors(m.iri)), _PLACE_RANK.get(m.kind, 5)))
     # Shown by their preferred labels: "Mexican" (a hidden label) finds Mexico.
-    labels = _labels(
-        store, {m.iri for m in chosen} | {a for m in chosen for a in info.get(m.iri, _NO_INFO).ancestors}
-    )
     for match in chosen:
-        _add_place(frame, match.iri, labels.get(match.iri, match.label), match.matched_text)
+        _add_place(frame, match.iri, places.labels.get(match.iri, match.label), match.matched_text)
     for match in chosen:
-        for ancestor in info.get(match.iri, _NO_INFO).ancestors:
-            _add_place(frame, ancestor, labels.get(ancestor, ancestor), match.matched_text)
+        for ancestor in places.ancestors(match.iri):
+            _add_place(frame, ancestor, places.label(ancestor), match.matched_text)
 
 
-def _places_from_languages(frame: Frame, store: GraphStore) -> None:
+def _places_from_languages(frame: Frame, places: PlaceGraph) -> None:
     """A language spoken in one place only (gz:spokenIn) implies that place; a language of
     several places implies none, so the place stays open."""
     languages = frame.cues.get("language", [])
     if not languages:
         return
-    values = " ".join(f"<{cue.iri}>" for cue in languages)
-    spoken: dict[str, list[str]] = {}
-    for row in store.select(f"SELECT ?l ?p WHERE {{ VALUES ?l {{ {values} }} ?l gz:spokenIn ?p }}"):
-        spoken.setdefault(row["l"].value, []).append(row["p"].value)
-    implied = {places[0] for places in spoken.values() if len(places) == 1}
+    spoken = {cue.iri: places.spoken_in[cue.iri] for cue in languages if cue.iri in places.spoken_in}
+    implied = {where[0] for where in spoken.values() if len(where) == 1}
     if len(implied) != 1:
         # A language of several places narrows the answer without fixing it.
-        frame.candidate_places = sorted({p for places in spoken.values() for p in places})
+        frame.candidate_places = sorted({p for where in spoken.values() for p in where})
         return
     place = implied.pop()
-    cue = next(c for c in languages if spoken.get(c.iri) == [place])
-    chain = [place, *_place_info(store, {place}).get(place, _NO_INFO).ancestors]
-    labels = _labels(store, set(chain))
-    for node in chain:
-        _add_place(frame, node, labels.get(node, node), cue.matched_text)
+    cue = next(c for c in languages if spoken.get(c.iri) == (place,))
+    for node in (place, *places.ancestors(place)):
+        _add_place(frame, node, places.label(node), cue.matched_text)
 
 
 def _add_place(frame: Frame, place: str, label: str, matched_text: str) -> None:
     if place not in frame.places:
         frame.places.append(place)
         frame.add("place", FrameCue(iri=place, label=label, matched_text=matched_text))
-
-
-def _place_info(store: GraphStore, iris: set[str]) -> dict[str, _PlaceInfo]:
-    """For each place: its ancestors (nearest first) and population."""
-    values = " ".join(f"<{iri}>" for iri in iris)
-    depth: dict[str, dict[str, int]] = {iri: {} for iri in iris}
-    for row in store.select(
-        f"SELECT ?p ?a (COUNT(?mid) AS ?d) WHERE {{ VALUES ?p {{ {values} }} ?p gz:partOf+ ?mid . "
-        "?mid gz:partOf* ?a . ?p gz:partOf+ ?a } GROUP BY ?p ?a"
-    ):
-        if isinstance(row.get("a"), NamedNode):
-            depth[row["p"].value][row["a"].value] = int(row["d"].value)
-    population = {
-        row["p"].value: int(row["n"].value)
-        for row in store.select(f"SELECT ?p ?n WHERE {{ VALUES ?p {{ {values} }} ?p gz:population ?n }}")
-    }
-    return {
-        iri: _PlaceInfo(tuple(sorted(ancestors, key=lambda a: ancestors[a])), population.get(iri, 0))
-        for iri, ancestors in depth.items()
-    }
-
-
-def _labels(store: GraphStore, iris: set[str]) -> dict[str, str]:
-    """English (or untagged) prefLabels of ``iris``, in one query; the local name stands in
-    for a node without one."""
-    labels = {iri: iri.rsplit("/", 1)[-1] for iri in iris}
-    if not iris:
-        return labels
-    values = " ".join(f"<{iri}>" for iri in iris)
-    found: dict[str, str] = {}
-    for row in store.select(
-        f"SELECT ?n ?l WHERE {{ VALUES ?n {{ {values} }} ?n skos:prefLabel ?l . "
-        'FILTER (LANGMATCHES(LANG(?l), "en") || LANG(?l) = "") } ORDER BY ?n ?l'
-    ):
-        found.setdefault(row["n"].value, row["l"].value)
-    labels.update(found)
-    return labels

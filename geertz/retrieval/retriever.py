@@ -23,6 +23,7 @@ from geertz.retrieval.embed import Embedder
 from geertz.retrieval.frame import Frame, extract_frame
 from geertz.retrieval.labels import LabelIndex
 from geertz.retrieval.pack import ContextPack, FrameCue, MissingContext, PackItem, Source, VariationNote
+from geertz.retrieval.places import PlaceGraph
 from geertz.retrieval.rank import Bm25, GraphRanker
 from geertz.retrieval.scope import check_scope, role_fit
 from geertz.retrieval.snapshot import Snapshot, Statement
@@ -30,7 +31,7 @@ from geertz.retrieval.snapshot import Snapshot, Statement
 __all__ = ["Retriever"]
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 7
+CACHE_VERSION = 8
 
 
 def _fingerprint(store: GraphStore, embedder: str) -> str:
@@ -76,6 +77,7 @@ class Retriever:
             parts += [snapshot.label(m) for m in st.meanings]
             documents[st.iri] = " ".join(parts)
         self.bm25 = Bm25(documents)
+        self.places = PlaceGraph.load(store)
         self.ancestors = self._scope_place_ancestors()
         # Statement positions in the BM25 order, and their nodes in the projection.
         self.statement_ids = self.bm25.ids
@@ -143,14 +145,7 @@ class Retriever:
 
     def _scope_place_ancestors(self) -> dict[str, frozenset[str]]:
         places = {p for st in self.snapshot.statements.values() for p in st.scope.get("place", [])}
-        found: dict[str, set[str]] = defaultdict(set)
-        if places:
-            values = " ".join(f"<{p}>" for p in places)
-            for row in self.store.select(
-                f"SELECT ?p ?a WHERE {{ VALUES ?p {{ {values} }} ?p gz:partOf+ ?a }}"
-            ):
-                found[row["p"].value].add(row["a"].value)
-        return {p: frozenset(found.get(p, ())) for p in places}
+        return {p: frozenset(self.places.ancestors(p)) for p in places}
 
     def context(
         self,
@@ -163,7 +158,7 @@ class Retriever:
     ) -> ContextPack:
         """The ContextPack for ``prompt``: frame, top ``k`` statements, variation, missing context."""
         started = time.perf_counter()
-        frame = extract_frame(prompt, self.index, self.store, history=messages, user_context=user_context)
+        frame = extract_frame(prompt, self.index, self.places, history=messages, user_context=user_context)
         # Scope-check only the strongest candidates: the check is the costly part.
         shortlist = self._score(prompt, frame, limit=max(200, 20 * k))
         label = self._labels(frame)
