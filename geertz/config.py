@@ -66,7 +66,9 @@ class Settings(BaseSettings):
     store_password: SecretStr | None = Field(None, description="Password for a remote store.")
     store_read_only: bool = Field(False, description="Refuse every write to the store.")
     query_timeout: float = Field(
-        30.0, gt=0, description="Seconds before a remote query or update is abandoned."
+        30.0,
+        gt=0,
+        description="Seconds before a query to a remote store, or to the /sparql endpoint, is abandoned.",
     )
     bulk_load_threshold_mb: float = Field(
         50.0,

@@ -46,7 +46,9 @@ _STATUS_TYPES = {
     403: "permission_error",
     404: "not_found_error",
     405: "invalid_request_error",
+    406: "invalid_request_error",
     413: "request_too_large",
+    415: "invalid_request_error",
     422: "invalid_request_error",
     503: "service_unavailable",
     504: "timeout",
@@ -99,7 +101,8 @@ def create_app(settings: Settings | None = None, *, engine: ContextEngine | None
             CORSMiddleware,
             allow_origins=settings.api_cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "Accept"],
+            expose_headers=["X-Geertz-Truncated"],
         )
     app.add_middleware(_BodyLimit, limit=settings.api_max_request_bytes)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from geertz.api.routes import admin, answer, chat, context, health, models
+from geertz.api.routes import admin, answer, browse, chat, context, health, models, sparql
 
 __all__ = ["ROUTERS"]
 
@@ -15,4 +15,6 @@ ROUTERS: list[APIRouter] = [
     chat.router,
     models.router,
     admin.router,
+    sparql.router,
+    browse.router,
 ]
