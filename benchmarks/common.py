@@ -89,7 +89,7 @@ def read_records(blend: Path) -> list[BlendRecord]:
 
 
 def dev_cases(records: list[BlendRecord]) -> list[EvalCase]:
-    """Every BLEnD dev-split case (city, language and no cue), in geertz's own order."""
+    """Every BLEnD dev-split case (each cue kind, and no cue), in geertz's own order."""
     return list(build_cases(records, "dev"))
 
 

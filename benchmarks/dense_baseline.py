@@ -75,7 +75,8 @@ def embed_all(
             rows.append(embedder.embed_batch(batch, kind))
             progress.advance(task, len(batch))
     matrix = np.vstack(rows).astype(np.float32)
-    return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    unit: np.ndarray = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    return unit
 
 
 def passage_matrix(
@@ -249,6 +250,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         query_ms = (time.perf_counter() - started) * 1000 / max(len(prompts), 1)
         dense = DenseRecords(embedder, records, matrix, dict(zip(prompts, vectors, strict=True)))
         with err.status(f"dense: {len(cases)} cases"):
+            # evaluate() is typed to take a Retriever but only calls .context(prompt, k=...).
             dense_report = evaluate(dense, cases, split="dev")  # type: ignore[arg-type]
         with tempfile.TemporaryDirectory(prefix="dense-geertz-", dir=args.store.parent) as scratch:
             started = time.perf_counter()
