@@ -251,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         dense = DenseRecords(embedder, records, matrix, dict(zip(prompts, vectors, strict=True)))
         with err.status(f"dense: {len(cases)} cases"):
             # evaluate() is typed to take a Retriever but only calls .context(prompt, k=...).
-            dense_report = evaluate(dense, cases, split="dev")  # type: ignore[arg-type]
+            dense_report = evaluate(dense, cases, split="dev")
         with tempfile.TemporaryDirectory(prefix="dense-geertz-", dir=args.store.parent) as scratch:
             started = time.perf_counter()
             with err.status("geertz: building the index"):

@@ -16,15 +16,16 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from geertz.graph.blend import BlendRecord, neutral_question
-from geertz.retrieval.retriever import Retriever
+from geertz.retrieval.pack import ContextPack
 
 __all__ = [
     "CITY_CUES",
     "LANGUAGE_CUES",
     "PERSONA_CUES",
+    "ContextSource",
     "EvalCase",
     "EvalReport",
     "build_cases",
@@ -156,7 +157,13 @@ class EvalReport:
     mean_ms: float = 0.0
 
 
-def evaluate(retriever: Retriever, cases: Iterable[EvalCase], *, split: str, k: int = 10) -> EvalReport:
+class ContextSource(Protocol):
+    """Anything that maps a prompt to a ContextPack: a Retriever, or a baseline to compare."""
+
+    def context(self, prompt: str, *, k: int = 10) -> ContextPack: ...
+
+
+def evaluate(retriever: ContextSource, cases: Iterable[EvalCase], *, split: str, k: int = 10) -> EvalReport:
     """Run every case and compute Recall@1/5/10, MRR@10 and the wrong-country-first rate,
     both overall and where the pack did not ask which place was meant (a language shared
     by two files leaves the place open, and the pack says so)."""

@@ -34,9 +34,17 @@ log = logging.getLogger(__name__)
 CACHE_VERSION = 8
 
 
+def _code_version() -> str:
+    """A digest of the retrieval code, so that a cached index never outlives the code that built it."""
+    digest = hashlib.sha1()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def _fingerprint(store: GraphStore, embedder: str) -> str:
     rows = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
-    parts = [f"v{CACHE_VERSION}", embedder, store.location, str(store.count())]
+    parts = [f"v{CACHE_VERSION}", _code_version(), embedder, store.location, str(store.count())]
     parts += [f"{row['g'].value}={row['n'].value}" for row in rows if "g" in row]
     return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
 
