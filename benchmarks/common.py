@@ -6,6 +6,7 @@ Not part of the package: run the scripts beside this file, from the repository r
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import os
 import platform
@@ -29,6 +30,7 @@ from geertz.vocab import GZ_GRAPH
 __all__ = [
     "DEFAULT_BLEND",
     "DEFAULT_STORE",
+    "base_parser",
     "dev_cases",
     "ensure_store",
     "err",
@@ -126,3 +128,13 @@ def machine_line(m: dict[str, Any]) -> str:
         f"{m['date']}; {code}; {m['cpu_count']} cores ({m['usable_cores']} usable); Python {m['python']}; "
         f"geertz embedder {m['embedder']}; load average {m['load_average']}"
     )
+
+
+def base_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The options every benchmark takes: --store, --blend, --seed and --json."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--store", type=Path, default=DEFAULT_STORE, help="store directory, built if missing")
+    parser.add_argument("--blend", type=Path, default=DEFAULT_BLEND, help="the BLEnD folder")
+    parser.add_argument("--seed", type=int, default=20240601, help="seed of the prompt or case sample")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    return parser

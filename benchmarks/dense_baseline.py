@@ -18,7 +18,6 @@ ContextPack with one item per record, so the metrics are defined once.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import json
@@ -32,8 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 from common import (
-    DEFAULT_BLEND,
-    DEFAULT_STORE,
+    base_parser,
     dev_cases,
     ensure_store,
     err,
@@ -211,17 +209,13 @@ def print_report(report: dict[str, Any]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store", type=Path, default=DEFAULT_STORE, help="store directory, built if missing")
-    parser.add_argument("--blend", type=Path, default=DEFAULT_BLEND, help="the BLEnD folder")
+    parser = base_parser(__doc__)
     parser.add_argument(
         "--limit", type=int, default=None, help="evaluate a seeded sample of N cases instead of all"
     )
     parser.add_argument(
         "--cues", default="city,language", help=f"comma-separated cue kinds, of {', '.join(CUE_KINDS)}"
     )
-    parser.add_argument("--seed", type=int, default=20240601, help="seed of the --limit sample")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     cues = [c.strip() for c in args.cues.split(",") if c.strip()]
     if not cues or set(cues) - set(CUE_KINDS):

@@ -19,7 +19,6 @@ of them; geertz's figures on that same subset give the ratio.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import re
@@ -34,8 +33,7 @@ from typing import Any
 import numpy as np
 import rdflib
 from common import (
-    DEFAULT_BLEND,
-    DEFAULT_STORE,
+    base_parser,
     dev_cases,
     ensure_store,
     err,
@@ -222,13 +220,9 @@ def print_report(report: dict[str, Any]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store", type=Path, default=DEFAULT_STORE, help="store directory, built if missing")
-    parser.add_argument("--blend", type=Path, default=DEFAULT_BLEND, help="the BLEnD folder")
+    parser = base_parser(__doc__)
     parser.add_argument("--prompts", type=int, default=300, help="BLEnD dev prompts to sample (plus 20 seed)")
     parser.add_argument("--baseline-prompts", type=int, default=40, help="prompts the rdflib baseline runs")
-    parser.add_argument("--seed", type=int, default=20240601, help="seed of the prompt sample")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
     ensure_store(args.store, args.blend)
