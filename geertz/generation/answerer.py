@@ -94,7 +94,7 @@ class Answerer:
         )
 
     def _fall_back(self, pack: ContextPack, reason: str) -> ThickAnswer:
-        log.warning("falling back to the extractive answer: %s", reason)
+        log.info("falling back to the extractive answer: %s", reason)
         answer = self._checked(
             self._extractive.complete(ChatRequest(messages=(), pack=pack)), pack, "extractive"
         )
