@@ -23,7 +23,7 @@ from geertz.generation.prompts import (
     THIN_NOTE,
     VARIATION,
 )
-from geertz.generation.verify import is_thin
+from geertz.generation.verify import is_low, is_thin, mentions
 from geertz.retrieval.pack import ContextPack, PackItem
 from geertz.retrieval.rank import tokens
 from geertz.text import fold
@@ -90,7 +90,7 @@ def _groups(pack: ContextPack) -> list[list[PackItem]]:
 
 
 def _sentence(item: PackItem, number: int) -> str:
-    hedge = LOW_CONFIDENCE if _low(item) else ""
+    hedge = LOW_CONFIDENCE if is_low(item) else ""
     text = _one_sentence(item.text).rstrip(".")
     return f"{_lead(item)}{text}{hedge}. [{number}]"
 
@@ -100,8 +100,8 @@ def _lead(item: PackItem) -> str:
     said = set(tokens(item.text))
     holders = [h.label for h in item.held_by]
     scoped = [value for values in item.scope.values() for value in values]
-    names_holder = not holders or _mentions(said, holders)
-    names_scope = not scoped or _mentions(said, scoped)
+    names_holder = not holders or mentions(said, holders)
+    names_scope = not scoped or mentions(said, scoped)
     if names_holder and names_scope:
         return ""
     places = item.scope.get("place", [])
@@ -109,24 +109,16 @@ def _lead(item: PackItem) -> str:
     where = ""
     if places:
         # Places the holders' own names leave out ("US diners" already says where).
-        named = [p for p in places if not _mentions(set(tokens(who)), [p])]
+        named = [p for p in places if not mentions(set(tokens(who)), [p])]
         where = f" in {', '.join(named)}" if named else ""
     elif not names_scope:
         where = f" ({scoped[0]})"
     return HOLDER_LEAD.format(holders=who, where=where)
 
 
-def _mentions(said: set[str], labels: list[str]) -> bool:
-    return any(token in said for label in labels for token in tokens(label) if len(token) >= 3)
-
-
 def _one_sentence(text: str) -> str:
     """A statement of several sentences joined into one, so that one citation covers it."""
     return _INNER_STOP.sub("; ", " ".join(text.split()))
-
-
-def _low(item: PackItem) -> bool:
-    return (item.agreement is not None and item.agreement < 0.5) or (item.confidence or 1.0) < 0.5
 
 
 def _assumptions(pack: ContextPack) -> list[str]:

@@ -30,7 +30,7 @@ from geertz.generation.answer import Check, ThickAnswer
 from geertz.retrieval.pack import ContextPack, PackItem
 from geertz.retrieval.rank import tokens
 
-__all__ = ["CHECKS", "is_thin", "verify"]
+__all__ = ["CHECKS", "is_low", "is_thin", "mentions", "verify"]
 
 CHECKS = (
     "cites_sources",
@@ -126,8 +126,14 @@ def _cites_sources(answer: ThickAnswer) -> Check:
     return _ok(f"all {len(answer.claims)} claims cite statements from the context")
 
 
-def _mentions(text_tokens: set[str], labels: list[str]) -> bool:
+def mentions(text_tokens: set[str], labels: list[str]) -> bool:
+    """True when a word of one of ``labels`` (folded, stemmed, 3+ letters) is among ``text_tokens``."""
     return any(token in text_tokens for label in labels for token in tokens(label) if len(token) >= 3)
+
+
+def is_low(item: PackItem) -> bool:
+    """True when the statement's agreement or confidence is below one half."""
+    return (item.agreement is not None and item.agreement < _LOW) or (item.confidence or 1.0) < _LOW
 
 
 def _names_scope_and_holder(answer: ThickAnswer, items: dict[str, PackItem]) -> Check:
@@ -137,13 +143,13 @@ def _names_scope_and_holder(answer: ThickAnswer, items: dict[str, PackItem]) -> 
             continue
         said = set(tokens(claim.text))
         holders = [h.label for item in cited for h in item.held_by]
-        if holders and not _mentions(said, holders):
+        if holders and not mentions(said, holders):
             return _fail(
                 f"sentence {number} does not say whose view it is ({', '.join(holders[:2])}): "
                 + _quote(claim.text)
             )
         scoped = [v for item in cited for values in item.scope.values() for v in values]
-        if scoped and not _mentions(said, scoped):
+        if scoped and not mentions(said, scoped):
             return _fail(
                 f"sentence {number} does not say where or when it holds ({', '.join(scoped[:3])}): "
                 + _quote(claim.text)
@@ -199,11 +205,7 @@ def _no_essentialising(answer: ThickAnswer, items: dict[str, PackItem], pack: Co
 def _hedging(answer: ThickAnswer, items: dict[str, PackItem]) -> Check:
     for number, claim in enumerate(answer.claims, start=1):
         cited = [items[iri] for iri in claim.sources if iri in items]
-        low = [
-            i
-            for i in cited
-            if (i.agreement is not None and i.agreement < _LOW) or (i.confidence or 1.0) < _LOW
-        ]
+        low = [i for i in cited if is_low(i)]
         if cited and len(low) == len(cited):
             if _OVERSTATED.search(claim.text):
                 return _fail(f"sentence {number} overstates a low-agreement statement: {_quote(claim.text)}")
