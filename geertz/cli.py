@@ -37,7 +37,7 @@ from geertz.graph.rdfio import find_rdf_files, parse_file
 from geertz.graph.stats import store_stats
 from geertz.graph.terms import Term
 from geertz.graph.validate import validate as run_validation
-from geertz.retrieval.evaluate import build_cases, evaluate
+from geertz.retrieval.evaluate import METRICS, build_cases, evaluate
 from geertz.retrieval.pack import ContextPack
 
 __all__ = ["app", "main"]
@@ -691,33 +691,9 @@ def eval_blend(
     if as_json:
         sys.stdout.write(json.dumps(dataclasses.asdict(report), indent=2) + "\n")
         return
-    table = Table(
-        "cue",
-        "cases",
-        "R@1",
-        "R@5",
-        "R@10",
-        "MRR@10",
-        "wrong country first",
-        "… without asking",
-        title=f"BLEnD {split}",
-    )
+    table = Table("cue", "cases", *METRICS.values(), title=f"BLEnD {split}")
     for cue, m in report.by_cue.items():
-        table.add_row(
-            cue,
-            str(int(m["cases"])),
-            *(
-                f"{m[key]:.3f}"
-                for key in (
-                    "recall@1",
-                    "recall@5",
-                    "recall@10",
-                    "mrr@10",
-                    "wrong_country_first",
-                    "wrong_first_without_asking",
-                )
-            ),
-        )
+        table.add_row(cue, str(int(m["cases"])), *(f"{m[key]:.3f}" for key in METRICS))
     console.print(table)
     if report.no_cue:
         console.print(

@@ -24,6 +24,7 @@ from geertz.retrieval.pack import ContextPack
 __all__ = [
     "CITY_CUES",
     "LANGUAGE_CUES",
+    "METRICS",
     "PERSONA_CUES",
     "ContextSource",
     "EvalCase",
@@ -75,6 +76,15 @@ LANGUAGE_CUES: dict[str, str] = {
     "West_Java": "Sundanese",
 }
 SHARED_LANGUAGES = {"Spanish", "Korean", "English"}
+#: The metrics reported per cue, by key, with their column headers.
+METRICS: dict[str, str] = {
+    "recall@1": "R@1",
+    "recall@5": "R@5",
+    "recall@10": "R@10",
+    "mrr@10": "MRR@10",
+    "wrong_country_first": "wrong country first",
+    "wrong_first_without_asking": "… without asking",
+}
 # How an asker from each file might describe themselves. "Sundanese" and "Assamese"
 # are also languages, and "Spanish", "Chinese", "Greek", "Indonesian" and
 # "Azerbaijani" too: the frame reads "I'm Spanish" as a place, "a Spanish speaker"
