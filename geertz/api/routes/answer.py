@@ -11,7 +11,6 @@ from fastapi.responses import StreamingResponse
 
 from geertz.api.app import error_body
 from geertz.api.deps import EngineDep, Reader
-from geertz.api.routes.context import user_turns
 from geertz.api.schemas import AnswerRequest, Turn
 from geertz.engine import BACKENDS, backend_from_settings
 from geertz.errors import GeertzError
@@ -52,23 +51,28 @@ def sse(event: str, data: Any) -> str:
     response_model=ThickAnswer,
     responses={200: {"content": {"text/event-stream": {}}, "description": "With stream: true, SSE events."}},
 )
-def answer(body: AnswerRequest, request: Request, engine: EngineDep, caller: Reader) -> Any:
+def answer(body: AnswerRequest, engine: EngineDep, caller: Reader) -> Any:
     """A checked thick answer; with ``stream: true``, 'delta' events then one 'answer' event."""
-    answerer = answerer_for(request, None)
-    pack = engine.context(
+    history = history_of(body.messages)
+    if not body.stream:
+        return engine.answer(
+            body.prompt,
+            history=history,
+            user_context=body.user_context,
+            k=body.k,
+            allow_restricted=caller.restricted,
+        )
+    pieces = engine.stream_answer(
         body.prompt,
-        messages=user_turns(body.messages),
+        history=history,
         user_context=body.user_context,
         k=body.k,
         allow_restricted=caller.restricted,
     )
-    history = history_of(body.messages)
-    if not body.stream:
-        return answerer.answer(pack, history)
 
     def events() -> Iterator[str]:
         try:
-            for piece in answerer.stream(pack, history):
+            for piece in pieces:
                 if isinstance(piece, ThickAnswer):
                     yield sse("answer", piece.model_dump(mode="json"))
                 else:
