@@ -188,7 +188,7 @@ class GraphRanker:
     ``gz:Interpretation`` cannot pull every statement together.
     """
 
-    def __init__(self, snapshot: Snapshot, alpha: float = 0.85, iterations: int = 30) -> None:
+    def __init__(self, snapshot: Snapshot, alpha: float = 0.85, iterations: int = 15) -> None:
         self.alpha, self.iterations = alpha, iterations
         edges: list[tuple[str, str, float]] = []
         for st in snapshot.statements.values():
