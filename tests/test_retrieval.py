@@ -59,6 +59,25 @@ def test_city_resolves_to_region_and_country_narrowest_first(retriever: Retrieve
     assert places.index("Indonesia") > 0
 
 
+@pytest.mark.parametrize(
+    ("prompt", "country"),
+    [
+        # A big Mexican city beats a small Spanish one and the province of its name.
+        ("My friend's wedding is in Guadalajara.", "Mexico"),
+        # "Zaragoza" is also among Tijuana's other names; the city called so comes first.
+        ("We moved to Zaragoza last year.", "Spain"),
+        # Another place in the prompt decides between same-named places.
+        ("I grew up in Cambridge, Massachusetts.", "United States"),
+        ("A state and its capital share the name: Kano.", "Nigeria"),
+    ],
+)
+def test_same_named_places_resolve_by_context_then_size(
+    retriever: Retriever, prompt: str, country: str
+) -> None:
+    labels = [cue.label for cue in retriever.context(prompt).frame["place"]]
+    assert country in labels, labels
+
+
 def test_place_scoped_statements_are_checked(retriever: Retriever) -> None:
     pack = retriever.context("How much should I tip in a restaurant in Tokyo?", k=6)
     assert [c.label for c in pack.frame["place"]][:2] == ["Tokyo", "Japan"]

@@ -33,8 +33,12 @@ FACET_OF_KIND = {
     "Period": "time",
 }
 _PLACE_RANK = {"City": 0, "Region": 1, "Country": 2, "CulturalRegion": 3, "Place": 4}
-# Among same-named places that fit the other cues equally, a country beats a region
-# beats a city ("Mexico", "Lagos"), and the most populous city wins ("Cambridge").
+# Among same-named places that fit the other cues equally, a country wins; then the
+# most populous place ("Guadalajara" is the Mexican city, not the Spanish one and its
+# province), where a place the name is only an alternate name of counts a tenth
+# (Tijuana lists "Zaragoza" among its other names); a region beats the city of its
+# own name that it contains ("Kano").
+_ALTERNATE_NAME_WEIGHT = 0.1
 _KIND_ORDER = {"Country": 0, "Region": 1, "CulturalRegion": 2, "City": 3, "Place": 4}
 
 INTENTS: dict[str, re.Pattern[str]] = {
@@ -177,17 +181,28 @@ def _resolve_places(frame: Frame, places: PlaceGraph) -> None:
     if not spans:
         _places_from_languages(frame, places)
         return
-    candidates = {m.iri for group in spans.values() for m in group}
 
     def related(a: str, b: str) -> bool:
         return a in places.ancestors(b) or b in places.ancestors(a)
 
-    def rank(m: LabelMatch) -> tuple[int, int, int, int]:
-        consistent = sum(1 for other in candidates if other != m.iri and related(m.iri, other))
+    def rank(m: LabelMatch, group: list[LabelMatch]) -> tuple[int, int, int, int, int, str]:
+        # Only other spans count as support: a Spanish province named Guadalajara says
+        # nothing for the Spanish city of that name.
+        consistent = sum(
+            1 for other in spans.values() if other is not group and any(related(m.iri, o.iri) for o in other)
+        )
         exact = 0 if m.label.casefold() == m.matched_text.casefold() else 1
-        return (-consistent, exact, _KIND_ORDER.get(m.kind, 5), -places.population.get(m.iri, 0))
+        # A region has no population of its own here: it weighs what the same-named
+        # places inside it weigh.
+        weight = max(
+            [places.population.get(m.iri, 0)]
+            + [places.population.get(o.iri, 0) for o in group if m.iri in places.ancestors(o.iri)]
+        )
+        if not m.preferred:
+            weight = int(weight * _ALTERNATE_NAME_WEIGHT)
+        return (-consistent, exact, m.kind != "Country", -weight, _KIND_ORDER.get(m.kind, 5), m.iri)
 
-    chosen = [min(group, key=rank) for group in spans.values()]
+    chosen = [min(group, key=lambda m: rank(m, group)) for group in spans.values()]
     # Narrowest first: a place that contains another chosen place goes after it.
     chosen.sort(key=lambda m: (-len(places.ancestors(m.iri)), _PLACE_RANK.get(m.kind, 5)))
     # Shown by their preferred labels: "Mexican" (a hidden label) finds Mexico.

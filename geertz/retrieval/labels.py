@@ -73,7 +73,8 @@ class LabelEntry:
 
 @dataclass(frozen=True)
 class LabelMatch:
-    """A node named in the text: where, by which label, and how telling the label is."""
+    """A node named in the text: where, by which label (its preferred one or another),
+    and how telling the label is."""
 
     iri: str
     kind: str
@@ -82,6 +83,7 @@ class LabelMatch:
     start: int
     end: int
     specificity: float
+    preferred: bool = True
 
 
 class LabelIndex:
@@ -152,6 +154,7 @@ class LabelIndex:
                         offsets[start],
                         offsets[end] + 1,
                         specificity,
+                        entry.preferred,
                     )
                 )
         matches.sort(key=lambda m: (m.start, m.kind))
