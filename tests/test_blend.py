@@ -12,7 +12,8 @@ import pytest
 from geertz.graph import EmbeddedStore
 from geertz.graph.blend import BLEND_GRAPH, blend_quads, neutral_question, read_blend
 from geertz.graph.gazetteer import build_gazetteer
-from geertz.retrieval.evaluate import build_cases, evaluate, split_of
+from geertz.retrieval.evaluate import EvalCase, build_cases, evaluate, split_of
+from geertz.retrieval.pack import ContextPack, PackItem
 from geertz.retrieval.retriever import Retriever
 
 from .conftest import ONTOLOGY, ROOT
@@ -149,3 +150,42 @@ def test_cli_import_and_eval(tmp_path: Path) -> None:
         [*base, "eval", "blend", str(BLEND), "--split", "train"], capture_output=True, text=True, env=env
     )
     assert bad.returncode != 0 and "dev or test" in bad.stderr
+
+
+class _AlwaysFirst:
+    """A scripted source that ranks one file's record of every question first."""
+
+    def __init__(self, stem: str) -> None:
+        self.stem = stem
+
+    def context(self, prompt: str, *, k: int = 10) -> ContextPack:
+        qid = prompt.rsplit(" ", 1)[-1]
+        items = [
+            PackItem(
+                iri=f"urn:{stem}",
+                kind="interpretation",
+                label=stem,
+                text="",
+                score=1.0 - i / 10,
+                applies=None,
+                identifiers=[f"blend:{stem}:{qid}"],
+                why="scripted",
+            )
+            for i, stem in enumerate([self.stem, "Spain", "Mexico"])
+        ]
+        return ContextPack(prompt=prompt, items=items)
+
+
+def test_the_wrong_first_floor_counts_identical_prompts_for_different_files() -> None:
+    """Two files share "a Spanish speaker": whatever comes first is wrong for one of them."""
+    shared = [
+        EvalCase("Spain", "Q1", "language", "I am a Spanish speaker. Q1"),
+        EvalCase("Mexico", "Q1", "language", "I am a Spanish speaker. Q1"),
+        EvalCase("Greece", "Q2", "language", "I am a Greek speaker. Q2"),
+    ]
+    report = evaluate(_AlwaysFirst("Spain"), shared, split="dev")
+    language = report.by_cue["language"]
+    assert language["wrong_first_floor"] == round(1 / 3, 3)
+    # Spain first is right for Spain, wrong for Mexico and for Greece.
+    assert language["wrong_country_first"] == round(2 / 3, 3)
+    assert language["wrong_first_floor"] <= language["wrong_country_first"]
