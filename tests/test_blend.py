@@ -189,3 +189,12 @@ def test_the_wrong_first_floor_counts_identical_prompts_for_different_files() ->
     # Spain first is right for Spain, wrong for Mexico and for Greece.
     assert language["wrong_country_first"] == round(2 / 3, 3)
     assert language["wrong_first_floor"] <= language["wrong_country_first"]
+
+
+def test_a_question_asked_in_every_place_does_not_crowd_out_the_rest(store: EmbeddedStore) -> None:
+    """With no place given, sixteen files' answers to one question leave room for others."""
+    retriever = Retriever.build(store)
+    pack = retriever.context("What colour of clothes do wedding guests wear?", k=6)
+    practices = [item.practice for item in pack.items]
+    assert len(set(practices)) >= 3, practices
+    assert "place" in [m.facet for m in pack.missing]

@@ -268,3 +268,21 @@ def test_the_narrowest_scope_of_a_practice_speaks_first() -> None:
     assert order.index("interp-greeting-province") < order.index("interp-greeting-country")
     assert "the most specific scope for this practice" in pack.items[0].why
     store.close()
+
+
+def test_one_practice_does_not_fill_the_pack_alone() -> None:
+    from geertz.retrieval.retriever import _diversify
+    from geertz.retrieval.snapshot import Statement
+
+    def entry(iri: str, practice: str, score: float):  # type: ignore[no-untyped-def]
+        return (score, Statement(iri=iri, kind="Interpretation", practice=practice), None, "")
+
+    ranked = [entry(f"urn:a{i}", "urn:A", 1.0 - i / 100) for i in range(6)] + [entry("urn:b", "urn:B", 0.9)]
+    top = [st.iri for _, st, _, _ in _diversify(ranked, 4, {})]
+    # The second reading of A weighs 0.99 * 0.85 < 0.9, so B comes second; A keeps its order.
+    assert top == ["urn:a0", "urn:b", "urn:a1", "urn:a2"]
+    assert [st.iri for _, st, _, _ in _diversify(ranked[:3], 5, {})] == ["urn:a0", "urn:a1", "urn:a2"]
+    # The other side of a recorded variation is not held back; a third member is.
+    contested = {"urn:a0": ["urn:v"], "urn:a1": ["urn:v"], "urn:a2": ["urn:v"]}
+    top = [st.iri for _, st, _, _ in _diversify(ranked, 4, contested)]
+    assert top == ["urn:a0", "urn:a1", "urn:b", "urn:a2"]

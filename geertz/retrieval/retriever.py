@@ -64,6 +64,38 @@ _MIN_SCORE = 0.02
 _EXPAND_FROM = 8
 _EXPAND_PER_NODE = 24
 _EXPAND_SHARE = 0.6
+# Each further statement of a practice already in the pack counts this much less, so
+# that one question asked in sixteen places does not fill the pack on its own.
+_REPEAT_DECAY = 0.85
+
+
+def _diversify(
+    ranked: list[tuple[float, Statement, bool | None, str]],
+    k: int,
+    variations_of: Mapping[str, Sequence[str]],
+) -> list[tuple[float, Statement, bool | None, str]]:
+    """The top ``k`` of ``ranked`` (sorted best first), where the n-th statement of a
+    practice already chosen weighs ``_REPEAT_DECAY ** n`` of its score, unless it is
+    the first other side of a variation or contestation already chosen: competing
+    readings show together. Scores shown stay the statements' own."""
+    chosen: list[tuple[float, Statement, bool | None, str]] = []
+    taken: dict[str, int] = defaultdict(int)
+    shown: dict[str, int] = defaultdict(int)  # chosen members per variation
+    pool = list(ranked[: max(k * 8, 50)])
+
+    def weight(i: int) -> tuple[float, int]:
+        score, st = pool[i][0], pool[i][1]
+        if any(shown[v] == 1 for v in variations_of.get(st.iri, ())):
+            return score, -i
+        return score * _REPEAT_DECAY ** taken[st.practice or st.iri], -i
+
+    while pool and len(chosen) < k:
+        entry = pool.pop(max(range(len(pool)), key=weight))
+        taken[entry[1].practice or entry[1].iri] += 1
+        for variation in variations_of.get(entry[1].iri, ()):
+            shown[variation] += 1
+        chosen.append(entry)
+    return chosen
 
 
 class Retriever:
@@ -197,7 +229,7 @@ class Retriever:
             ranked.append((base * factor, st, applies, reason))
         self._prefer_narrower(ranked, frame)
         ranked.sort(key=lambda r: (-r[0], r[1].iri))
-        top = ranked[:k]
+        top = _diversify(ranked, k, self.snapshot.variations_of)
         items = [self._item(score, st, applies, reason, frame) for score, st, applies, reason in top]
         pack = ContextPack(
             prompt=prompt,
