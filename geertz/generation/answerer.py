@@ -16,11 +16,11 @@ import logging
 from collections.abc import Iterator
 
 from geertz.errors import LLMError
-from geertz.generation.answer import Fallback, ThickAnswer
+from geertz.generation.answer import Check, Fallback, ThickAnswer
 from geertz.generation.backend import ChatRequest, LLMBackend, Message
 from geertz.generation.extractive import ExtractiveBackend
 from geertz.generation.parse import parse_answer
-from geertz.generation.prompts import answer_messages, repair_messages
+from geertz.generation.prompts import NOT_CULTURAL_REPLY, answer_messages, repair_messages
 from geertz.generation.verify import verify
 from geertz.retrieval.pack import ContextPack
 
@@ -39,6 +39,8 @@ class Answerer:
 
     def answer(self, pack: ContextPack, history: tuple[Message, ...] = ()) -> ThickAnswer:
         """The checked answer to ``pack.prompt``; ``history`` holds earlier chat turns."""
+        if pack.coverage.verdict == "not_cultural":
+            return self._not_cultural(pack, history)
         request = self._request(pack, history)
         if not self.backend.uses_model:
             return self._checked(self.backend.complete(request), pack, self.backend.name)
@@ -52,6 +54,11 @@ class Answerer:
         """The answer text in pieces as the backend writes it, then the checked
         ThickAnswer. If the streamed answer failed its checks, the final answer is the
         repaired or extractive one, and differs from the pieces."""
+        if pack.coverage.verdict == "not_cultural":
+            answer = self._not_cultural(pack, history)
+            yield answer.answer
+            yield answer
+            return
         request = self._request(pack, history)
         pieces: list[str] = []
         try:
@@ -71,7 +78,32 @@ class Answerer:
         return ChatRequest(messages=answer_messages(pack, history), pack=pack, max_tokens=self.max_tokens)
 
     def _checked(self, text: str, pack: ContextPack, backend: str) -> ThickAnswer:
-        return verify(parse_answer(text, pack, backend), pack)
+        answer = parse_answer(text, pack, backend).model_copy(update={"coverage": pack.coverage})
+        return verify(answer, pack)
+
+    def _not_cultural(self, pack: ContextPack, history: tuple[Message, ...]) -> ThickAnswer:
+        """A turn that asks nothing cultural: a model gets the conversation as it is,
+        with no graph context; the extractive backend says what geertz answers."""
+        checks = {
+            "states_coverage": Check(
+                passed=True, reason="the prompt asks nothing cultural, so no graph context was given"
+            )
+        }
+        if not self.backend.uses_model:
+            text, backend, fallback = NOT_CULTURAL_REPLY, self.backend.name, None
+        else:
+            request = ChatRequest(
+                messages=(*history, Message("user", pack.prompt)), pack=None, max_tokens=self.max_tokens
+            )
+            try:
+                text, backend, fallback = self.backend.complete(request), self.backend.name, None
+            except LLMError as exc:
+                log.info("the model could not answer a turn that is not cultural: %s", exc)
+                text, backend = NOT_CULTURAL_REPLY, "extractive"
+                fallback = Fallback(backend=self.backend.name, reason=f"the model could not answer: {exc}")
+        return ThickAnswer(
+            answer=text.strip(), backend=backend, fallback=fallback, coverage=pack.coverage, checks=checks
+        )
 
     def _repaired(self, text: str, request: ChatRequest, pack: ContextPack) -> ThickAnswer:
         first = self._checked(text, pack, self.backend.name)

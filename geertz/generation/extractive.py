@@ -18,14 +18,16 @@ from geertz.generation.backend import ChatRequest, LLMBackend
 from geertz.generation.prompts import (
     ASSUMED_PLACE,
     CONTRAST,
+    ELSEWHERE_LEAD,
     HOLDER_LEAD,
     LOW_CONFIDENCE,
+    NOT_CULTURAL_REPLY,
     THIN_NOTE,
     VARIATION,
 )
 from geertz.generation.verify import is_low, is_thin, mentions
 from geertz.retrieval.pack import ContextPack, PackItem
-from geertz.retrieval.rank import tokens
+from geertz.retrieval.rank import STOPWORDS, tokens
 from geertz.text import fold
 
 __all__ = ["ExtractiveBackend", "compose"]
@@ -49,17 +51,36 @@ class ExtractiveBackend(LLMBackend):
 
 
 def compose(pack: ContextPack) -> str:
-    """The answer text for ``pack``, in the shared answer format (see :mod:`prompts`)."""
+    """The answer text for ``pack``, in the shared answer format (see :mod:`prompts`).
+
+    It opens with what the graph does not hold when the pack is not ``covered``, then
+    says what to do and what it means, and to whom (norms before interpretations,
+    practice by practice), then where it differs, then what was assumed or is missing.
+    """
+    if pack.coverage.verdict == "not_cultural":
+        return NOT_CULTURAL_REPLY
     numbers = {item.iri: n for n, item in enumerate(pack.items, start=1)}
     body: list[str] = []
-    for group in _groups(pack):
+    if pack.coverage.verdict != "covered" and pack.coverage.note:
+        body.append(" ".join(pack.coverage.note.split()))
+    groups = _groups(pack)
+    for group in groups:
         body.append(" ".join(_sentence(item, numbers[item.iri]) for item in group))
+    shown = {item.iri for group in groups for item in group}
+    elsewhere = [] if groups else _elsewhere(pack)
+    if elsewhere:
+        practice = elsewhere[0].practice_label or elsewhere[0].label
+        places = list(dict.fromkeys(p for item in elsewhere for p in item.scope.get("place", [])))
+        lead = ELSEWHERE_LEAD.format(practice=practice, places=_join(places) or "other contexts")
+        body.append(lead + " " + " ".join(_sentence(item, numbers[item.iri]) for item in elsewhere))
+        shown.update(item.iri for item in elsewhere)
     lines = ["\n\n".join(body)] if body else []
     for variation in pack.variations:
         cited = "".join(f"[{numbers[m]}]" for m in variation.members if m in numbers)
         if cited.count("[") >= 2:  # it contrasts items the pack shows
             lines.append(f"Variation: {_variation_text(variation.dimension, variation.note)} {cited}")
-    for item in [i for i in pack.items if i.applies is False][:_MAX_CONTRASTS]:
+    contrasts = [i for i in pack.items if i.applies is False and i.iri not in shown]
+    for item in contrasts[:_MAX_CONTRASTS]:
         lines.append(
             "Variation: "
             + CONTRAST.format(text=_lead(item) + _one_sentence(item.text))
@@ -67,9 +88,20 @@ def compose(pack: ContextPack) -> str:
         )
     lines += [f"Assumption: {text}" for text in _assumptions(pack)]
     lines += [f"Question: {missing.question}" for missing in pack.missing]
-    if is_thin(pack):
+    if is_thin(pack) and pack.coverage.verdict == "covered":
         lines.insert(0, f"Note: {THIN_NOTE}")
     return "\n".join(lines).strip() or f"Note: {THIN_NOTE}"
+
+
+def _elsewhere(pack: ContextPack) -> list[PackItem]:
+    """Statements of the practice asked about that hold elsewhere, when nothing holds here."""
+    asked = {p.iri for p in pack.coverage.practices}
+    items = [i for i in pack.items if i.applies is False and (i.practice in asked or not asked)]
+    return items[:_PER_PRACTICE]
+
+
+def _join(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1] if labels else ""
 
 
 def _variation_text(dimension: str, note: str | None) -> str:
@@ -81,12 +113,14 @@ def _variation_text(dimension: str, note: str | None) -> str:
 
 
 def _groups(pack: ContextPack) -> list[list[PackItem]]:
-    """The statements that may apply, by practice, best practice first."""
+    """The statements that may apply, by practice, best practice first; within a
+    practice, what to do (norms) before what it means (interpretations)."""
     by_practice: dict[str, list[PackItem]] = defaultdict(list)
     for item in pack.items:
-        if item.applies is not False:
+        if item.applies is not False and item.role == "answer":
             by_practice[item.practice or item.iri].append(item)
-    return [group[:_PER_PRACTICE] for group in list(by_practice.values())[:_MAX_PRACTICES]]
+    groups = [group[:_PER_PRACTICE] for group in list(by_practice.values())[:_MAX_PRACTICES]]
+    return [sorted(group, key=lambda item: item.kind != "norm") for group in groups]
 
 
 def _sentence(item: PackItem, number: int) -> str:
@@ -117,8 +151,15 @@ def _lead(item: PackItem) -> str:
 
 
 def _one_sentence(text: str) -> str:
-    """A statement of several sentences joined into one, so that one citation covers it."""
-    return _INNER_STOP.sub("; ", " ".join(text.split()))
+    """A statement of several sentences joined into one, so that one citation covers it;
+    a sentence that began with a function word ("The", "In") goes on in lower case."""
+    first, *rest = _INNER_STOP.split(" ".join(text.split()))
+    return "; ".join([first, *(_lower_function_word(part) for part in rest)])
+
+
+def _lower_function_word(text: str) -> str:
+    word = text.split(" ", 1)[0]
+    return text[0].lower() + text[1:] if word.lower() in STOPWORDS else text
 
 
 def _assumptions(pack: ContextPack) -> list[str]:

@@ -19,7 +19,10 @@ The checks, by name:
 ``hedging_follows_agreement``
     claims resting on low agreement or confidence are hedged, and none is overstated;
 ``honest_when_thin``
-    when the pack holds little, the answer says so.
+    when the pack holds little that applies, the answer says so;
+``states_coverage``
+    when the pack's coverage verdict is not ``covered``, the answer opens by saying
+    what the graph does not hold, and claims no more coverage than the pack has.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from __future__ import annotations
 import re
 
 from geertz.generation.answer import Check, ThickAnswer
+from geertz.generation.parse import sentences
+from geertz.generation.prompts import GAP
 from geertz.retrieval.pack import ContextPack, PackItem
 from geertz.retrieval.rank import tokens
 
@@ -40,6 +45,7 @@ CHECKS = (
     "no_essentialising",
     "hedging_follows_agreement",
     "honest_when_thin",
+    "states_coverage",
 )
 
 _LOW = 0.5
@@ -83,8 +89,18 @@ _THIN_WORDS = re.compile(
 
 
 def is_thin(pack: ContextPack) -> bool:
-    """True when the pack has fewer than two statements that may apply to the prompt."""
-    return sum(1 for item in pack.items if item.applies is not False) < 2
+    """True when the pack has fewer than two statements that bear on the prompt and
+    hold in its context (with no place in the prompt, anywhere). A prompt that asks
+    nothing cultural is never thin."""
+    if pack.coverage.verdict == "not_cultural":
+        return False
+    placed = bool(pack.frame.get("place"))
+    bearing = [
+        item
+        for item in pack.items
+        if item.role == "answer" and (item.applies is True or (item.applies is None and not placed))
+    ]
+    return len(bearing) < 2
 
 
 def verify(answer: ThickAnswer, pack: ContextPack) -> ThickAnswer:
@@ -98,6 +114,7 @@ def verify(answer: ThickAnswer, pack: ContextPack) -> ThickAnswer:
         "no_essentialising": _no_essentialising(answer, items, pack),
         "hedging_follows_agreement": _hedging(answer, items),
         "honest_when_thin": _honest_when_thin(answer, pack),
+        "states_coverage": _states_coverage(answer, pack),
     }
     return answer.model_copy(update={"checks": checks})
 
@@ -115,7 +132,7 @@ def _quote(text: str, limit: int = 90) -> str:
 
 
 def _cites_sources(answer: ThickAnswer) -> Check:
-    invalid = sorted(n for n, iri in answer.citations.items() if iri.startswith("invalid:"))
+    invalid = sorted((n for n, citation in answer.citations.items() if not citation.valid), key=int)
     if invalid:
         return _fail(f"cites [{'], ['.join(invalid)}], which the context does not have")
     for number, claim in enumerate(answer.claims, start=1):
@@ -223,3 +240,28 @@ def _honest_when_thin(answer: ThickAnswer, pack: ContextPack) -> Check:
     if _THIN_WORDS.search(answer.answer):
         return _ok("the context is thin, and the answer says so")
     return _fail("the context holds little on this, and the answer does not say so")
+
+
+# How far into the answer the gap must be stated: its first sentences.
+_OPENING_SENTENCES = 2
+_OVERCLAIM = re.compile(
+    r"\b(the graph (fully )?(covers|holds|records) (this|it) (well|fully|in detail)|well covered|"
+    r"fully covered|the graph has (plenty|a lot|extensive))\b",
+    re.I,
+)
+
+
+def _states_coverage(answer: ThickAnswer, pack: ContextPack) -> Check:
+    verdict = pack.coverage.verdict
+    if verdict in ("covered", "not_cultural"):
+        return _ok(f"the coverage verdict is {verdict}")
+    if _OVERCLAIM.search(answer.answer):
+        return _fail(f"the context's coverage is {verdict!r}, but the answer claims the graph covers it")
+    lines = [line for line in answer.answer.splitlines() if line.strip()]
+    opening = " ".join(sentences(" ".join(lines[:_OPENING_SENTENCES]))[:_OPENING_SENTENCES])
+    if GAP.search(opening):
+        return _ok(f"the coverage is {verdict!r}, and the answer opens by saying what the graph lacks")
+    return _fail(
+        f"the context's coverage is {verdict!r} ({_quote(pack.coverage.note)}), and the answer does not "
+        "open by saying what the graph does not hold"
+    )

@@ -1,8 +1,9 @@
 """The ContextPack: the scoped graph neighbourhood of a prompt, as stable JSON.
 
 A pack says what the prompt implies (its ``frame``), which statements anchor a
-thick answer (``items``, each with scope, holders, evidence and whether it
-applies), how they vary, and which context is missing.
+thick answer (``items``, each with scope, holders, evidence, whether it applies
+and how relevant it is), how they vary, which context is missing, and how far
+the graph covers the question at all (``coverage``).
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "ContextPack",
+    "Coverage",
+    "CoveredPractice",
     "Facet",
     "FrameCue",
     "ItemKind",
+    "ItemRole",
     "MissingContext",
     "PackItem",
     "Source",
     "VariationNote",
+    "Verdict",
 ]
 
 Facet = Literal[
@@ -36,6 +41,13 @@ Facet = Literal[
     "time",
 ]
 ItemKind = Literal["interpretation", "norm"]
+#: Why an item is in the pack: it bears on the question (``answer``), or it is kept on
+#: purpose as contrast: the same practice where the prompt is not set
+#: (``same_practice_elsewhere``), or the other side of a recorded variation or
+#: contestation (``other_side``).
+ItemRole = Literal["answer", "same_practice_elsewhere", "other_side"]
+#: How far the graph covers the prompt; see :class:`Coverage`.
+Verdict = Literal["covered", "related", "none", "not_cultural"]
 
 
 class _Model(BaseModel):
@@ -83,6 +95,14 @@ class PackItem(_Model):
     perspective: str | None = None
     deontic_status: str | None = None
     sensitivity: str = "public"
+    relevance: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Calibrated chance that the statement is about what the prompt asks, in "
+        "its context: of the items given 0.8, about 80 % are.",
+    )
+    role: ItemRole = "answer"
     why: str
 
 
@@ -104,6 +124,34 @@ class MissingContext(_Model):
     question: str
 
 
+class CoveredPractice(_Model):
+    """A practice the prompt may be asking about, and where the graph holds it."""
+
+    iri: str
+    label: str
+    relevance: float = Field(description="Calibrated chance that the prompt asks about this practice.")
+    held_in: list[str] = Field(default_factory=list, description="Places its statements are scoped to.")
+    in_scope: bool = Field(description="True when a statement of it holds in the prompt's context.")
+
+
+class Coverage(_Model):
+    """What the graph knows about the prompt.
+
+    ``verdict`` is one of:
+
+    - ``covered``: statements about the practice asked about hold in the prompt's
+      scope (or, with no scope in the prompt, somewhere: ``missing`` then asks where);
+    - ``related``: the graph holds that practice only elsewhere, or only neighbouring
+      practices;
+    - ``none``: nothing in the graph bears on the prompt;
+    - ``not_cultural``: the prompt asks nothing cultural (the pack has no items).
+    """
+
+    verdict: Verdict
+    note: str
+    practices: list[CoveredPractice] = Field(default_factory=list)
+
+
 class ContextPack(_Model):
     """The graph neighbourhood that anchors a thick answer to ``prompt``."""
 
@@ -112,5 +160,9 @@ class ContextPack(_Model):
     items: list[PackItem] = Field(default_factory=list)
     variations: list[VariationNote] = Field(default_factory=list)
     missing: list[MissingContext] = Field(default_factory=list)
+    coverage: Coverage = Field(
+        default_factory=lambda: Coverage(verdict="covered", note=""),
+        description="How far the graph covers the prompt.",
+    )
     excluded: int = 0
     timing_ms: float = 0.0

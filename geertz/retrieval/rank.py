@@ -142,6 +142,21 @@ class Bm25:
             for term, posting in self.postings.items()
         }
 
+    def matched_fraction(self, query: str) -> np.ndarray:
+        """For every document, the share of the query's information (the IDF of its
+        terms, a term the corpus lacks counting as the rarest) that the document holds."""
+        result = np.zeros(len(self.ids))
+        n = len(self.ids)
+        total = 0.0
+        for term in set(tokens(query)):
+            arrays = self._arrays.get(term)
+            found = len(arrays[0]) if arrays is not None else 0
+            idf = math.log(1 + (n - found + 0.5) / (found + 0.5))
+            total += idf
+            if arrays is not None:
+                result[arrays[0]] += idf
+        return result / total if total else result
+
     def score_array(self, query: str) -> np.ndarray:
         """BM25 scores of all documents, in the order of ``ids``."""
         result = np.zeros(len(self.ids))

@@ -14,21 +14,33 @@ import pickle
 import time
 from collections import ChainMap, defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from geertz.graph.store import GraphStore
+from geertz.retrieval.coverage import NOT_CULTURAL_NOTE, Candidate, judge, select
 from geertz.retrieval.embed import Embedder
 from geertz.retrieval.frame import Frame, extract_frame
 from geertz.retrieval.labels import LabelIndex
-from geertz.retrieval.pack import ContextPack, FrameCue, MissingContext, PackItem, Source, VariationNote
+from geertz.retrieval.pack import (
+    ContextPack,
+    Coverage,
+    FrameCue,
+    MissingContext,
+    PackItem,
+    Source,
+    VariationNote,
+)
 from geertz.retrieval.places import PlaceGraph
 from geertz.retrieval.rank import Bm25, GraphRanker
+from geertz.retrieval.relevance import RelevanceModel, Signals
 from geertz.retrieval.scope import check_scope, role_fit
 from geertz.retrieval.snapshot import Snapshot, Statement
+from geertz.retrieval.topics import CULTURAL_EXAMPLES, NOT_CULTURAL_EXAMPLES, TopicClassifier, has_strong_cue
 
-__all__ = ["Retriever"]
+__all__ = ["DEFAULT_MIN_RELEVANCE", "Ranking", "Retriever"]
 
 log = logging.getLogger(__name__)
 CACHE_VERSION = 8
@@ -67,6 +79,31 @@ _EXPAND_SHARE = 0.6
 # Each further statement of a practice already in the pack counts this much less, so
 # that one question asked in sixteen places does not fill the pack on its own.
 _REPEAT_DECAY = 0.85
+#: Items less relevant than this leave the pack (``GEERTZ_MIN_RELEVANCE``).
+DEFAULT_MIN_RELEVANCE = 0.3
+# Without an embedder, a prompt with no strong cue is cultural when a statement carries
+# at least this share of its information.
+_LEXICAL_CULTURAL = 0.5
+
+
+@dataclass
+class Ranking:
+    """The candidates for one prompt (see :meth:`Retriever.rank`); ``cultural`` is False
+    for a prompt that asks nothing cultural, which then has no candidates."""
+
+    frame: Frame
+    candidates: list[Candidate]
+    excluded: int
+    cultural: bool
+
+
+@dataclass
+class _Evidence:
+    """What scoring learnt about a prompt, kept for the relevance signals."""
+
+    shortlist: list[tuple[str, float, str]]
+    fraction: np.ndarray  # share of the prompt's information in each statement's text
+    similarity: np.ndarray | None  # the prompt's similarity to each practice, when embedded
 
 
 def _diversify(
@@ -96,6 +133,19 @@ def _diversify(
             shown[variation] += 1
         chosen.append(entry)
     return chosen
+
+
+def _paraphrased(practice_ids: Sequence[str], similarity: np.ndarray | None) -> dict[str, float]:
+    """Practices the prompt paraphrases, by embedding similarity, weighted in (0, 1]."""
+    if similarity is None or not len(similarity):
+        return {}
+    top = np.argsort(-similarity)[:5]
+    best = float(similarity[top[0]])
+    return {
+        practice_ids[i]: float(np.exp((similarity[i] - best) / 0.02))
+        for i in top
+        if similarity[i] >= best - 0.05
+    }
 
 
 class Retriever:
@@ -135,6 +185,7 @@ class Retriever:
                 self.positions_of_practice[practice].append(position)
         # Practices embedded once, for prompts that paraphrase rather than name them.
         self.practice_ids = sorted(self.positions_of_practice)
+        self.practice_position = {p: i for i, p in enumerate(self.practice_ids)}
         self.practice_vectors = (
             embedder.embed_batch(
                 [
@@ -146,6 +197,17 @@ class Retriever:
             if embedder is not None and self.practice_ids
             else None
         )
+        # Example prompts, embedded once, that tell chit-chat from cultural questions.
+        self.topics = (
+            TopicClassifier(
+                embedder.embed_batch(list(NOT_CULTURAL_EXAMPLES), "query"),
+                embedder.embed_batch(list(CULTURAL_EXAMPLES), "query"),
+            )
+            if embedder is not None
+            else None
+        )
+        self.relevance = RelevanceModel()
+        self.min_relevance = DEFAULT_MIN_RELEVANCE
 
     @classmethod
     def build(cls, store: GraphStore, embedder: Embedder | None = None) -> Retriever:
@@ -195,16 +257,72 @@ class Retriever:
         user_context: dict[str, str] | None = None,
         k: int = 10,
         allow_restricted: bool = False,
+        min_relevance: float | None = None,
     ) -> ContextPack:
-        """The ContextPack for ``prompt``: frame, top ``k`` statements, variation, missing context."""
+        """The ContextPack for ``prompt``: frame, at most ``k`` statements at least
+        ``min_relevance`` relevant (default :attr:`min_relevance`), a few kept as
+        contrast, variation, missing context and the coverage verdict."""
         started = time.perf_counter()
+        ranking = self.rank(
+            prompt, messages=messages, user_context=user_context, k=k, allow_restricted=allow_restricted
+        )
+        frame = ranking.frame
+        cues = {facet: cues for facet, cues in frame.cues.items()}
+        if not ranking.cultural:
+            return ContextPack(
+                prompt=prompt,
+                frame=cues,
+                coverage=Coverage(verdict="not_cultural", note=NOT_CULTURAL_NOTE),
+                timing_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+        threshold = self.min_relevance if min_relevance is None else min_relevance
+        kept = select(ranking.candidates, k, threshold, self.snapshot.variations_of)
+        coverage = judge(
+            ranking.candidates,
+            kept,
+            placed=bool(frame.places),
+            place_label=self.places.label(frame.places[0]) if frame.places else None,
+            label=self.snapshot.label,
+            held_in=self._held_in,
+        )
+        return ContextPack(
+            prompt=prompt,
+            frame=cues,
+            items=[self._item(c, frame) for c in kept],
+            variations=self._variations([c.statement for c in kept]),
+            missing=self._missing(frame, [(c.statement, c.applies) for c in kept]) if kept else [],
+            coverage=coverage,
+            excluded=ranking.excluded,
+            timing_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+    def rank(
+        self,
+        prompt: str,
+        *,
+        messages: Sequence[str] = (),
+        user_context: dict[str, str] | None = None,
+        k: int = 10,
+        allow_restricted: bool = False,
+    ) -> Ranking:
+        """Every candidate the pack for ``prompt`` is chosen from, best first, with its
+        relevance signals, before the relevance threshold: what :meth:`context` and the
+        relevance evaluation both read."""
         frame = extract_frame(prompt, self.index, self.places, history=messages, user_context=user_context)
+        # Only the prompt's own words decide whether it is cultural: "thanks!" after a
+        # question about Lagos is still chit-chat.
+        own = frame if not (messages or user_context) else extract_frame(prompt, self.index, self.places)
+        named = {m.iri for m in frame.matches if m.kind == "Practice"}
+        query, similarity = self._similarity(prompt, named)
+        if not has_strong_cue(m.kind for m in own.matches) and not self._cultural(prompt, query, similarity):
+            return Ranking(frame, [], 0, cultural=False)
         # Scope-check only the strongest candidates: the check is the costly part.
-        shortlist = self._score(prompt, frame, limit=max(200, 20 * k))
+        evidence = self._score(prompt, frame, limit=max(200, 20 * k), similarity=similarity)
         label = self._labels(frame)
         ranked: list[tuple[float, Statement, bool | None, str]] = []
+        fits: dict[str, float] = {}
         excluded = 0
-        for iri, base, via in shortlist:
+        for iri, base, via in evidence.shortlist:
             st = self.snapshot.statements[iri]
             if st.sensitivity == "restricted" and not allow_restricted:
                 excluded += 1
@@ -212,6 +330,7 @@ class Retriever:
             applies, reason = check_scope(st, frame, self.ancestors, label)
             factor = _APPLIES_FACTOR[applies]
             fit, fit_reason = role_fit(st, frame, label)
+            fits[iri] = fit
             if fit_reason:
                 factor *= fit
                 reason += "; " + fit_reason
@@ -229,37 +348,85 @@ class Retriever:
             ranked.append((base * factor, st, applies, reason))
         self._prefer_narrower(ranked, frame)
         ranked.sort(key=lambda r: (-r[0], r[1].iri))
-        top = _diversify(ranked, k, self.snapshot.variations_of)
-        items = [self._item(score, st, applies, reason, frame) for score, st, applies, reason in top]
-        pack = ContextPack(
-            prompt=prompt,
-            frame={facet: cues for facet, cues in frame.cues.items()},
-            items=items,
-            variations=self._variations([st for _, st, _, _ in top]),
-            missing=self._missing(frame, [(st, applies) for _, st, applies, _ in top]),
-            excluded=excluded,
-            timing_ms=round((time.perf_counter() - started) * 1000, 2),
+        pool = _diversify(ranked, max(3 * k, 24), self.snapshot.variations_of)
+        top_score = max((score for score, *_ in pool), default=0.0) or 1.0
+        candidates = []
+        for score, st, applies, reason in pool:
+            signals = self._signals(
+                st, score / top_score, applies, fits.get(st.iri, 1.0), frame, named, evidence
+            )
+            candidates.append(
+                Candidate(
+                    score,
+                    st,
+                    applies,
+                    reason,
+                    relevance=self.relevance.relevance(signals),
+                    topic=self.relevance.topic(signals),
+                    signals=signals,
+                )
+            )
+        return Ranking(frame, candidates, excluded, cultural=True)
+
+    def _similarity(self, prompt: str, named: set[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The prompt's vector and its similarity to every practice, where the labels
+        found no practice (embedding a query costs many times the rest of retrieval)."""
+        if self.embedder is None or self.practice_vectors is None or named:
+            return None, None
+        query = self.embedder.embed(prompt, "query")
+        return query, self.practice_vectors @ query
+
+    def _cultural(self, prompt: str, query: np.ndarray | None, similarity: np.ndarray | None) -> bool:
+        """Whether a prompt with no strong cue still asks something cultural."""
+        if query is not None and self.topics is not None:
+            return self.topics.is_cultural(query, self.practice_vectors)
+        fraction = self.bm25.matched_fraction(prompt)
+        return bool(len(fraction)) and float(fraction.max()) >= _LEXICAL_CULTURAL
+
+    def _signals(
+        self,
+        st: Statement,
+        rank: float,
+        applies: bool | None,
+        fit: float,
+        frame: Frame,
+        named: set[str],
+        evidence: _Evidence,
+    ) -> Signals:
+        semantic = best = None
+        if evidence.similarity is not None and len(evidence.similarity):
+            best = float(evidence.similarity.max())
+            position = self.practice_position.get(st.practice or "")
+            semantic = float(evidence.similarity[position]) if position is not None else None
+        fraction = evidence.fraction
+        own = float(fraction[self.position_of[st.iri]]) if len(fraction) else 0.0
+        siblings = self.positions_of_practice.get(st.practice or "", [])
+        practice_lexical = float(fraction[siblings].max()) if siblings and len(fraction) else own
+        wanted, scoped = frame.iris("occasion"), st.scope.get("occasion", [])
+        occasion = 0 if not (wanted and scoped) else (1 if wanted.intersection(scoped) else -1)
+        return Signals(
+            named=1.0 if st.practice in named else 0.0,
+            other_named=1.0 if named and st.practice not in named else 0.0,
+            semantic=semantic,
+            best_semantic=best if semantic is not None else None,
+            lexical=own,
+            practice_lexical=practice_lexical,
+            rank=rank,
+            applies=applies,
+            anchored=self._level(st, frame) is not None,
+            placed=bool(frame.places),
+            unscoped=not st.scope.get("place"),
+            occasion=occasion,
+            role_fit=fit,
         )
-        return pack
 
-    def _paraphrased_practices(self, prompt: str, frame: Frame) -> dict[str, float]:
-        """Practices the prompt paraphrases, by embedding similarity, weighted in (0, 1].
-
-        Used only where the labels found no practice: embedding a query costs about
-        45 ms, many times the rest of retrieval.
-        """
-        if self.embedder is None or self.practice_vectors is None:
-            return {}
-        if any(m.kind == "Practice" for m in frame.matches):
-            return {}
-        similarity = self.practice_vectors @ self.embedder.embed(prompt, "query")
-        top = np.argsort(-similarity)[:5]
-        best = float(similarity[top[0]])
-        return {
-            self.practice_ids[i]: float(np.exp((similarity[i] - best) / 0.02))
-            for i in top
-            if similarity[i] >= best - 0.05
-        }
+    def _held_in(self, practice: str) -> list[str]:
+        """The places the statements of ``practice`` are scoped to, most used first."""
+        counts: dict[str, int] = defaultdict(int)
+        for position in self.positions_of_practice.get(practice, []):
+            for place in self.snapshot.statements[self.statement_ids[position]].scope.get("place", []):
+                counts[place] += 1
+        return [self.snapshot.label(p) for p in sorted(counts, key=lambda p: (-counts[p], p))]
 
     def _prefer_narrower(self, ranked: list[tuple[float, Statement, bool | None, str]], frame: Frame) -> None:
         """Where one practice has applicable statements at several levels (West Java and
@@ -307,9 +474,10 @@ class Retriever:
 
     # -- scoring -------------------------------------------------------------
 
-    def _score(self, prompt: str, frame: Frame, limit: int) -> list[tuple[str, float, str]]:
+    def _score(self, prompt: str, frame: Frame, limit: int, similarity: np.ndarray | None) -> _Evidence:
         """The ``limit`` best statements by lexical and graph evidence together, with
-        their k-hop neighbours: ``(iri, score, why it was expanded into or "")``."""
+        their k-hop neighbours: ``(iri, score, why it was expanded into or "")``, and
+        the share of the prompt's information each statement carries."""
         # Place names are weighed by the scope check, not as words: "Seoul" in an
         # answer about a tower says nothing about drinking with colleagues there.
         words = prompt
@@ -317,6 +485,7 @@ class Retriever:
             if match.kind in ("City", "Region", "Country", "CulturalRegion", "Place"):
                 words = words.replace(match.matched_text, " ")
         lexical = self.bm25.score_array(words)
+        fraction = self.bm25.matched_fraction(words)
         top_lexical = float(lexical.max()) if len(lexical) else 0.0
         lexical = lexical / (top_lexical or 1.0)
         seeds: dict[str, float] = defaultdict(float)
@@ -331,7 +500,7 @@ class Retriever:
             seeds[place] += 0.3
         for place in frame.candidate_places:
             seeds[place] += 0.2
-        paraphrased = self._paraphrased_practices(prompt, frame)
+        paraphrased = _paraphrased(self.practice_ids, similarity)
         for practice, weight in paraphrased.items():
             seeds[practice] += 0.6 * weight
         ppr_all = self.ranker.rank_array(seeds)
@@ -355,7 +524,8 @@ class Retriever:
         if len(candidates) > limit:
             candidates = candidates[np.argpartition(-combined[candidates], limit)[:limit]]
         keep = {int(i) for i in candidates} | set(expanded)
-        return [(self.statement_ids[i], float(combined[i]), expanded.get(i, "")) for i in sorted(keep)]
+        shortlist = [(self.statement_ids[i], float(combined[i]), expanded.get(i, "")) for i in sorted(keep)]
+        return _Evidence(shortlist, fraction, similarity)
 
     def _expand(self, combined: np.ndarray) -> dict[int, str]:
         """Bounded k-hop expansion from the strongest candidates: practice → its other
@@ -397,20 +567,21 @@ class Retriever:
         extra = {cue.iri: cue.label for cues in frame.cues.values() for cue in cues if cue.iri}
         return ChainMap(self.snapshot.labels, extra)
 
-    def _item(self, score: float, st: Statement, applies: bool | None, reason: str, frame: Frame) -> PackItem:
+    def _item(self, candidate: Candidate, frame: Frame) -> PackItem:
         snap = self.snapshot
+        st, applies = candidate.statement, candidate.applies
         practice_label = snap.label(st.practice) if st.practice else None
         evidence = []
         for e in st.evidence:
             title, url, citation = snap.evidence.get(e, (e, None, None))
             evidence.append(Source(iri=e, title=title, url=url, citation=citation))
-        why = self._why(st, frame, reason)
+        why = self._why(st, frame, candidate.reason)
         return PackItem(
             iri=st.iri,
             kind="interpretation" if st.kind == "interpretation" else "norm",
             label=practice_label or snap.label(st.iri),
             text=st.text,
-            score=round(score, 4),
+            score=round(candidate.score, 4),
             applies=applies,
             practice=st.practice,
             practice_label=practice_label,
@@ -423,6 +594,8 @@ class Retriever:
             perspective=st.perspective,
             deontic_status=st.deontic_status,
             sensitivity=st.sensitivity,
+            relevance=round(candidate.relevance, 3),
+            role=candidate.role,
             why=why,
         )
 

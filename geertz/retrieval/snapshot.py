@@ -88,6 +88,20 @@ SELECT ?n ?l WHERE {
   FILTER EXISTS { ?x ?q ?n . FILTER (?q != rdf:type) }
 }
 """
+# Nodes with no English or untagged label: their preferred label in any language,
+# else an English alternative label, before their raw id ("pōwhiri"@mi).
+_OTHER_LABELS = """
+SELECT ?n ?l ?p WHERE {
+  VALUES ?p { skos:prefLabel skos:altLabel }
+  ?n ?p ?l .
+  FILTER (?p = skos:prefLabel || LANGMATCHES(LANG(?l), "en"))
+  FILTER NOT EXISTS {
+    ?n skos:prefLabel|rdfs:label ?own .
+    FILTER (!isLiteral(?own) || LANG(?own) = "" || LANGMATCHES(LANG(?own), "en"))
+  }
+  FILTER EXISTS { ?x ?q ?n . FILTER (?q != rdf:type) }
+}
+"""
 _EVIDENCE = """
 SELECT ?e ?title ?url ?citation WHERE {
   ?e a gz:Evidence .
@@ -193,6 +207,9 @@ class Snapshot:
                         if scoped not in st.scope[facet]:
                             st.scope[facet].append(scoped)
         for row in store.select(_LABELS):
+            snap.labels.setdefault(row["n"].value, row["l"].value)
+        others = store.select(_OTHER_LABELS)
+        for row in sorted(others, key=lambda r: not r["p"].value.endswith("prefLabel")):
             snap.labels.setdefault(row["n"].value, row["l"].value)
         for row in store.select(_DESCRIPTIONS):
             snap.descriptions.setdefault(row["p"].value, row["d"].value)

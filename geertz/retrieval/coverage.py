@@ -1,0 +1,169 @@
+"""Which candidates stay in the pack, and the pack's coverage verdict.
+
+Every candidate has a calibrated ``relevance`` (see :mod:`geertz.retrieval.relevance`).
+Those below the threshold leave the pack, so ``k`` is a maximum, not a quota; a
+few are kept on purpose as contrast, with a ``role`` that says so: statements of
+the practice asked about that hold elsewhere, and the other side of a recorded
+variation. The verdict then says how far the graph covers the question:
+``covered``, ``related``, ``none`` (or ``not_cultural``, decided before ranking).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from geertz.retrieval.pack import Coverage, CoveredPractice, ItemRole, Verdict
+from geertz.retrieval.relevance import Signals
+from geertz.retrieval.snapshot import Statement
+
+__all__ = [
+    "ADD_HINT",
+    "COVERED_AT",
+    "NOT_CULTURAL_NOTE",
+    "TOPIC_AT",
+    "Candidate",
+    "judge",
+    "select",
+]
+
+#: An in-scope statement at least this relevant makes the prompt covered.
+COVERED_AT = 0.5
+#: A practice whose statements reach this topic score is one the prompt asks about.
+TOPIC_AT = 0.5
+_MAX_CONTRASTS = 3
+_MAX_PLACES_SHOWN = 5
+
+NOT_CULTURAL_NOTE = (
+    "This does not ask about cultural practice, so geertz adds no context. geertz answers "
+    "questions about what practices mean to the communities that hold them, where and when."
+)
+ADD_HINT = (
+    "A domain expert can add it as statements with their holders, scope and sources (see ontology/README.md)."
+)
+
+
+@dataclass
+class Candidate:
+    """One ranked statement with what the pack needs to decide on it."""
+
+    score: float
+    statement: Statement
+    applies: bool | None
+    reason: str
+    relevance: float = 0.0
+    topic: float = 0.0
+    role: ItemRole = "answer"
+    signals: Signals | None = None
+
+    def in_scope(self, placed: bool) -> bool:
+        """True when it holds in the prompt's context (or, with no place in the prompt,
+        somewhere the user can be asked about)."""
+        return self.applies is True or (self.applies is None and not placed)
+
+
+def select(
+    candidates: Sequence[Candidate],
+    k: int,
+    min_relevance: float,
+    variations_of: Mapping[str, Sequence[str]],
+) -> list[Candidate]:
+    """The pack's items, in the candidates' order: those at least ``min_relevance``
+    relevant (at most ``k``), plus a few kept as contrast, marked by ``role``."""
+    answers = [c for c in candidates if c.relevance >= min_relevance]
+    chosen = {id(c) for c in answers}
+    asked = {c.statement.practice for c in candidates if c.statement.practice and c.topic >= TOPIC_AT}
+    contrasts: list[Candidate] = []
+    for c in candidates:
+        if id(c) in chosen or len(contrasts) >= _MAX_CONTRASTS:
+            continue
+        if c.applies is False and c.statement.practice in asked:
+            c.role = "same_practice_elsewhere"
+            contrasts.append(c)
+    kept_variations = {v for c in answers for v in variations_of.get(c.statement.iri, ())}
+    for c in candidates:
+        if id(c) in chosen or c in contrasts or len(contrasts) >= _MAX_CONTRASTS:
+            continue
+        if kept_variations.intersection(variations_of.get(c.statement.iri, ())):
+            c.role = "other_side"
+            contrasts.append(c)
+    slots = min(len(contrasts), max(1, k // 4)) if answers else min(len(contrasts), k)
+    answers = answers[: max(0, k - slots)]
+    kept = {id(c) for c in answers} | {id(c) for c in contrasts[: k - len(answers)]}
+    return [c for c in candidates if id(c) in kept]
+
+
+def judge(
+    candidates: Sequence[Candidate],
+    items: Sequence[Candidate],
+    *,
+    placed: bool,
+    place_label: str | None,
+    label: Callable[[str], str],
+    held_in: Callable[[str], list[str]],
+) -> Coverage:
+    """The coverage verdict for a prompt from its ranked ``candidates`` and the
+    ``items`` kept; ``held_in`` lists the places a practice's statements are scoped to."""
+    topics: dict[str, float] = {}
+    in_scope: dict[str, bool] = {}
+    for c in candidates:
+        practice = c.statement.practice
+        if practice is None:
+            continue
+        topics[practice] = max(topics.get(practice, 0.0), c.topic)
+        if c.in_scope(placed) and c.relevance >= COVERED_AT:
+            in_scope[practice] = True
+    asked = sorted((p for p, t in topics.items() if t >= TOPIC_AT), key=lambda p: -topics[p])[:3]
+    practices = [
+        CoveredPractice(
+            iri=p,
+            label=label(p),
+            relevance=round(topics[p], 3),
+            held_in=held_in(p),
+            in_scope=in_scope.get(p, False),
+        )
+        for p in asked
+    ]
+    covered = [c for c in items if c.role == "answer" and c.in_scope(placed) and c.relevance >= COVERED_AT]
+    verdict: Verdict
+    if covered:
+        verdict = "covered"
+        shown = list(dict.fromkeys(label(c.statement.practice) for c in covered if c.statement.practice))
+        note = f"The graph holds statements on {_join(shown[:3]) or 'this'}" + (
+            f" that hold in {place_label}." if placed and place_label else "."
+        )
+        if not placed and practices:
+            places = practices[0].held_in
+            if places:
+                note += f" They are scoped to {_places(places)}, so where this happens matters."
+    elif practices and any(not p.in_scope for p in practices) and any(p.held_in for p in practices):
+        verdict = "related"
+        first = practices[0]
+        where = f" in {place_label}" if placed and place_label else " in the context you describe"
+        note = (
+            f"The graph holds nothing on {first.label}{where}. It records it only for "
+            f"{_places(first.held_in)}, which may not hold there. {ADD_HINT}"
+        )
+    elif items:
+        verdict = "related"
+        near = list(dict.fromkeys(label(c.statement.practice) for c in items if c.statement.practice))
+        note = (
+            "The graph holds nothing on this question itself; the nearest it holds is "
+            f"{_join(near[:3]) or 'a few loosely related statements'}, which may not bear on it. {ADD_HINT}"
+        )
+    else:
+        verdict = "none"
+        note = f"The graph holds nothing that bears on this. {ADD_HINT}"
+    return Coverage(verdict=verdict, note=note, practices=practices)
+
+
+def _join(labels: Sequence[str]) -> str:
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _places(places: Sequence[str]) -> str:
+    shown = list(places[:_MAX_PLACES_SHOWN])
+    extra = len(places) - len(shown)
+    return _join(shown + ([f"{extra} other places"] if extra > 0 else [])) or "other contexts"

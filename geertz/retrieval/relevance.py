@@ -1,0 +1,198 @@
+"""Relevance: how likely a candidate statement is about what the prompt asks.
+
+The retriever already knows why a statement came up: its practice was named, or
+the prompt paraphrases it (embedding similarity), or shares its words (the share
+of the prompt's information, by IDF, that the statement's text carries), or the
+graph walk reached it; and whether its scope fits the prompt's place, occasion and
+roles. :class:`RelevanceModel` turns those signals into a calibrated chance with a
+logistic model, fitted on labelled dev prompts (``tests/fixtures/relevance_dev.jsonl``,
+``geertz eval relevance FILE --fit``): of the items given 0.8, about 80 % should be
+about the question asked, in its context.
+
+>>> model = RelevanceModel()
+>>> signals = Signals(named=1.0, lexical=0.6, rank=1.0, applies=True, anchored=True, placed=True)
+>>> round(model.relevance(signals), 2) > 0.5
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+__all__ = ["FEATURES", "RelevanceModel", "Signals", "calibration_table", "fit_weights"]
+
+#: The features of the logistic model, in the order of its weights.
+FEATURES = (
+    "bias",
+    "named",
+    "other_named",
+    "semantic",
+    "semantic_gap",
+    "embedded",
+    "lexical",
+    "practice_lexical",
+    "rank",
+    "applies",
+    "not_applies",
+    "anchored",
+    "unscoped_in_place",
+    "occasion_match",
+    "occasion_mismatch",
+    "role_fit",
+)
+
+# Fitted on tests/fixtures/relevance_dev.jsonl with `geertz eval relevance --fit`
+# (see docs/retrieval.md, "Relevance and coverage"). Until refitted these are
+# hand-set starting values.
+WEIGHTS: tuple[float, ...] = (
+    -3.0,  # bias
+    3.0,  # named
+    -1.0,  # other_named
+    6.0,  # semantic: similarity above 0.8, times ten
+    -4.0,  # semantic_gap: how far below the best-matching practice, times ten
+    0.0,  # embedded
+    3.0,  # lexical
+    1.5,  # practice_lexical
+    1.5,  # rank
+    0.5,  # applies
+    -2.0,  # not_applies
+    0.5,  # anchored
+    -0.5,  # unscoped_in_place
+    0.5,  # occasion_match
+    -0.5,  # occasion_mismatch
+    1.0,  # role_fit
+)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the retriever knows about one candidate statement for one prompt.
+
+    ``semantic`` is the embedding similarity of the prompt to the statement's
+    practice and ``best_semantic`` that of the best-matching practice (both None
+    when the prompt was not embedded: it named a practice, or there is no embedder).
+    ``lexical`` is the share of the prompt's information (IDF-weighted terms) found
+    in the statement's text; ``practice_lexical`` the best share among its practice's
+    statements. ``rank`` is its retrieval score over the best candidate's. ``applies``
+    is the scope check's verdict; ``anchored`` that its place scope lies on the
+    prompt's place chain; ``placed`` that the prompt names a place.
+    """
+
+    named: float = 0.0
+    other_named: float = 0.0
+    semantic: float | None = None
+    best_semantic: float | None = None
+    lexical: float = 0.0
+    practice_lexical: float = 0.0
+    rank: float = 0.0
+    applies: bool | None = None
+    anchored: bool = False
+    placed: bool = False
+    unscoped: bool = False
+    occasion: int = 0  # 1: the prompt's occasion is the statement's; -1: another one
+    role_fit: float = 1.0
+
+    def in_scope(self) -> Signals:
+        """The same statement as if its scope held where the prompt is set: what it
+        says of the practice itself, whatever the place."""
+        return replace(
+            self,
+            applies=True if self.placed else self.applies,
+            anchored=self.placed,
+            unscoped=False,
+            occasion=max(self.occasion, 0),
+        )
+
+    def vector(self) -> np.ndarray:
+        """The feature vector, in the order of :data:`FEATURES`."""
+        embedded = self.semantic is not None and self.best_semantic is not None
+        semantic = 10 * ((self.semantic or 0.0) - 0.8) if embedded else 0.0
+        gap = 10 * ((self.best_semantic or 0.0) - (self.semantic or 0.0)) if embedded else 0.0
+        return np.array(
+            [
+                1.0,
+                self.named,
+                self.other_named,
+                semantic,
+                gap,
+                1.0 if embedded else 0.0,
+                self.lexical,
+                self.practice_lexical,
+                self.rank,
+                1.0 if self.applies is True else 0.0,
+                1.0 if self.applies is False else 0.0,
+                1.0 if self.anchored else 0.0,
+                1.0 if self.unscoped and self.placed else 0.0,
+                1.0 if self.occasion > 0 else 0.0,
+                1.0 if self.occasion < 0 else 0.0,
+                math.log(max(self.role_fit, 1e-3)),
+            ]
+        )
+
+
+class RelevanceModel:
+    """A logistic model over :class:`Signals`; the weights default to the fitted ones."""
+
+    def __init__(self, weights: Sequence[float] = WEIGHTS) -> None:
+        if len(weights) != len(FEATURES):
+            raise ValueError(f"expected {len(FEATURES)} weights ({', '.join(FEATURES)}), got {len(weights)}")
+        self.weights = np.asarray(weights, dtype=float)
+
+    def relevance(self, signals: Signals) -> float:
+        """The calibrated chance, in [0, 1], that the statement is about the question."""
+        return _sigmoid(float(self.weights @ signals.vector()))
+
+    def topic(self, signals: Signals) -> float:
+        """The chance that the statement's practice is what the prompt asks about,
+        wherever the statement holds."""
+        return self.relevance(signals.in_scope())
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
+
+
+def fit_weights(
+    vectors: Sequence[np.ndarray], labels: Sequence[bool], *, l2: float = 1.0
+) -> tuple[float, ...]:
+    """Logistic regression weights for ``vectors`` (rows of :meth:`Signals.vector`) and
+    ``labels``, with an L2 penalty ``l2`` on every weight but the bias."""
+    from scipy.optimize import minimize
+
+    x = np.vstack(vectors)
+    y = np.asarray(labels, dtype=float)
+    penalty = np.ones(x.shape[1])
+    penalty[0] = 0.0
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = np.clip(x @ w, -30, 30)
+        p = 1 / (1 + np.exp(-z))
+        value = float(-np.sum(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)))
+        value += 0.5 * l2 * float(np.sum(penalty * w * w))
+        grad = x.T @ (p - y) + l2 * penalty * w
+        return value, grad
+
+    result = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B")
+    return tuple(round(float(w), 3) for w in result.x)
+
+
+def calibration_table(
+    scores: Sequence[float], labels: Sequence[bool], bins: int = 5
+) -> list[tuple[float, float, int, float]]:
+    """Reliability bins: ``(low, high, items, share relevant)`` for each bin of
+    ``scores`` that holds any item."""
+    rows = []
+    for i in range(bins):
+        low, high = i / bins, (i + 1) / bins
+        inside = [
+            label
+            for score, label in zip(scores, labels, strict=True)
+            if low <= score < high or (i == bins - 1 and score == 1.0)
+        ]
+        if inside:
+            rows.append((low, high, len(inside), sum(inside) / len(inside)))
+    return rows
