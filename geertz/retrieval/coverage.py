@@ -58,8 +58,12 @@ class Candidate:
 
     def in_scope(self, placed: bool) -> bool:
         """True when it holds in the prompt's context (or, with no place in the prompt,
-        somewhere the user can be asked about)."""
-        return self.applies is True or (self.applies is None and not placed)
+        somewhere the user can be asked about). A statement scoped to the prompt's place
+        whose occasion may differ ("dinner" against "a dinner invitation") counts."""
+        if self.applies is True:
+            return True
+        anchored = self.signals is not None and self.signals.anchored
+        return self.applies is None and (not placed or anchored)
 
 
 def select(

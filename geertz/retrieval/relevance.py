@@ -45,26 +45,25 @@ FEATURES = (
     "role_fit",
 )
 
-# Fitted on tests/fixtures/relevance_dev.jsonl with `geertz eval relevance --fit`
-# (see docs/retrieval.md, "Relevance and coverage"). Until refitted these are
-# hand-set starting values.
+# Fitted on tests/fixtures/relevance_dev.jsonl (83 in, 42 off prompts; every candidate of
+# each pack labelled) with `geertz eval relevance FILE --fit`; see docs/retrieval.md.
 WEIGHTS: tuple[float, ...] = (
-    -3.0,  # bias
-    3.0,  # named
-    -1.0,  # other_named
-    6.0,  # semantic: similarity above 0.8, times ten
-    -4.0,  # semantic_gap: how far below the best-matching practice, times ten
-    0.0,  # embedded
-    3.0,  # lexical
-    1.5,  # practice_lexical
-    1.5,  # rank
-    0.5,  # applies
-    -2.0,  # not_applies
-    0.5,  # anchored
-    -0.5,  # unscoped_in_place
-    0.5,  # occasion_match
-    -0.5,  # occasion_mismatch
-    1.0,  # role_fit
+    -4.733,  # bias
+    2.783,  # named
+    -1.304,  # other_named
+    2.65,  # semantic
+    -3.88,  # semantic_gap
+    -0.032,  # embedded
+    0.759,  # lexical
+    1.857,  # practice_lexical
+    3.439,  # rank
+    0.477,  # applies
+    -5.011,  # not_applies
+    0.231,  # anchored
+    -0.92,  # unscoped_in_place
+    0.974,  # occasion_match
+    -0.078,  # occasion_mismatch
+    -0.319,  # role_fit
 )
 
 

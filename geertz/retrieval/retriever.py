@@ -38,7 +38,14 @@ from geertz.retrieval.rank import Bm25, GraphRanker
 from geertz.retrieval.relevance import RelevanceModel, Signals
 from geertz.retrieval.scope import check_scope, role_fit
 from geertz.retrieval.snapshot import Snapshot, Statement
-from geertz.retrieval.topics import CULTURAL_EXAMPLES, NOT_CULTURAL_EXAMPLES, TopicClassifier, has_strong_cue
+from geertz.retrieval.topics import (
+    CULTURAL_EXAMPLES,
+    NOT_CULTURAL_EXAMPLES,
+    PLACE_MARGIN,
+    TopicClassifier,
+    has_strong_cue,
+    names_place,
+)
 
 __all__ = ["DEFAULT_MIN_RELEVANCE", "Ranking", "Retriever"]
 
@@ -80,7 +87,7 @@ _EXPAND_SHARE = 0.6
 # that one question asked in sixteen places does not fill the pack on its own.
 _REPEAT_DECAY = 0.85
 #: Items less relevant than this leave the pack (``GEERTZ_MIN_RELEVANCE``).
-DEFAULT_MIN_RELEVANCE = 0.3
+DEFAULT_MIN_RELEVANCE = 0.25
 # Without an embedder, a prompt with no strong cue is cultural when a statement carries
 # at least this share of its information.
 _LEXICAL_CULTURAL = 0.5
@@ -313,8 +320,9 @@ class Retriever:
         # question about Lagos is still chit-chat.
         own = frame if not (messages or user_context) else extract_frame(prompt, self.index, self.places)
         named = {m.iri for m in frame.matches if m.kind == "Practice"}
-        query, similarity = self._similarity(prompt, named)
-        if not has_strong_cue(m.kind for m in own.matches) and not self._cultural(prompt, query, similarity):
+        query, similarity = self._similarity(prompt, frame)
+        kinds = {m.kind for m in own.matches}
+        if not has_strong_cue(kinds) and not self._cultural(prompt, query, names_place(kinds)):
             return Ranking(frame, [], 0, cultural=False)
         # Scope-check only the strongest candidates: the check is the costly part.
         evidence = self._score(prompt, frame, limit=max(200, 20 * k), similarity=similarity)
@@ -368,18 +376,25 @@ class Retriever:
             )
         return Ranking(frame, candidates, excluded, cultural=True)
 
-    def _similarity(self, prompt: str, named: set[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """The prompt's vector and its similarity to every practice, where the labels
-        found no practice (embedding a query costs many times the rest of retrieval)."""
-        if self.embedder is None or self.practice_vectors is None or named:
+    def _similarity(self, prompt: str, frame: Frame) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The prompt's vector and its similarity to every practice, unless a practice is
+        named by a telling label (embedding a query costs many times the rest of
+        retrieval); a one-word alternative label ("round", "hora") is not telling."""
+        if self.embedder is None or self.practice_vectors is None:
+            return None, None
+        if any(m.kind == "Practice" and (m.preferred or " " in m.label.strip()) for m in frame.matches):
             return None, None
         query = self.embedder.embed(prompt, "query")
         return query, self.practice_vectors @ query
 
-    def _cultural(self, prompt: str, query: np.ndarray | None, similarity: np.ndarray | None) -> bool:
+    def _cultural(self, prompt: str, query: np.ndarray | None, placed: bool) -> bool:
         """Whether a prompt with no strong cue still asks something cultural."""
         if query is not None and self.topics is not None:
-            return self.topics.is_cultural(query, self.practice_vectors)
+            return self.topics.is_cultural(
+                query, self.practice_vectors, margin=PLACE_MARGIN if placed else None
+            )
+        if placed:
+            return True
         fraction = self.bm25.matched_fraction(prompt)
         return bool(len(fraction)) and float(fraction.max()) >= _LEXICAL_CULTURAL
 
