@@ -145,7 +145,8 @@ def test_a_model_answer_that_overclaims_coverage_is_caught(seed_retriever: Retri
     assert "coverage: related" in model.history[0].messages[-1].content
     assert "states_coverage" in model.history[1].messages[-1].content
     honest = "The graph holds nothing on tipping taxi drivers in Mexico City. " + overclaim
-    assert verify(Answerer(Scripted(honest))._checked(honest, pack, "scripted"), pack).passed
+    checked = verify(Answerer(Scripted(honest))._checked(honest, pack, "scripted"), pack)
+    assert checked.checks["states_coverage"].passed and checked.coverage == pack.coverage
 
 
 def test_chit_chat_reaches_the_model_without_graph_context(

@@ -68,7 +68,7 @@ GAP = re.compile(
     r"\b(holds? nothing|holds? no\b|has nothing|has no (statements?|record)|does not (hold|cover|record)|"
     r"doesn't (hold|cover|record)|not covered|no statements?|nothing (is )?recorded|records? (it|this|them) "
     r"only|holds? (it|this|them) only|only (for|in) .{0,80}which may not|which may not hold (there|here)|"
-    r"holds little|little (is )?recorded)",
+    r"holds little|little (is )?recorded|(a domain )?expert can add)",
     re.I,
 )
 NOT_CULTURAL_REPLY = (
