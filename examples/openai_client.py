@@ -22,12 +22,21 @@ QUESTION = "How much should I tip at a restaurant in Tokyo?"
 
 
 def print_citations(thick: dict[str, Any]) -> None:
-    """The numbered citations (statement IRIs, with who holds each) and whether every check passed."""
-    holders = {iri: claim["held_by"] for claim in thick.get("claims", []) for iri in claim["sources"]}
+    """The numbered citations (each statement's IRI, practice, holders, scope and
+    sources) and whether every check passed."""
     print("Citations:")
-    for number, iri in thick.get("citations", {}).items():
-        held = f"  (held by {'; '.join(holders[iri])})" if holders.get(iri) else ""
-        print(f"  [{number}] {iri}{held}")
+    for number, citation in thick.get("citations", {}).items():
+        if not citation.get("valid", True):
+            print(f"  [{number}] not in the graph context")
+            continue
+        held = "; ".join(citation["held_by"]) or "no one recorded"
+        print(f"  [{number}] {citation['iri']}")
+        print(f"      {citation['label']}, held by {held} ({citation['scope']})")
+        for source in citation["sources"]:
+            where = source.get("url") or source.get("citation") or ""
+            print(f"      source: {source['title']} {where}".rstrip())
+        if not citation["sources"]:
+            print("      no source recorded")
     failed = [name for name, check in thick.get("checks", {}).items() if not check["passed"]]
     print(f"Checks: {'all passed' if not failed else 'failed: ' + ', '.join(failed)}")
     print(f"Backend: {thick.get('backend')}")

@@ -23,6 +23,7 @@ from typing import Annotated, Any
 import typer
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, serialize
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -491,9 +492,10 @@ def ask(
 
     The answer cites the statements it rests on ([1], [2] ...), says whose view each
     is and where it holds, reports variation, and asks when context is missing.
-    Every answer is checked; a model's answer that fails is repaired once, then
-    replaced by the extractive answer, and the reason is shown. Model backends
-    stream to the terminal.
+    Each number is then listed with its practice, holders, sources (title and URL)
+    and the statement's IRI. Every answer is checked; a model's answer that fails
+    is repaired once, then replaced by the extractive answer, and the reason is
+    shown. Model backends stream to the terminal.
     """
     if (prompt is None) == (batch is None):
         raise typer.BadParameter("give either a PROMPT or --batch FILE.jsonl")
@@ -566,8 +568,9 @@ def _print_streamed(engine: ContextEngine, prompt: str, k: int) -> None:
 
 
 def _print_answer_notes(answer: ThickAnswer) -> None:
-    for number, iri in answer.citations.items():
-        console.print(f"[dim][{number}] {iri}[/]", highlight=False)
+    for number, citation in answer.citations.items():
+        iri = f" [dim]{escape(citation.iri)}[/]" if citation.valid else ""
+        console.print(f"{escape(f'[{number}]')} {escape(citation.reference())}{iri}", highlight=False)
     failed = answer.failures()
     status = "[green]all checks passed[/]" if not failed else "[red]failed: " + ", ".join(failed) + "[/]"
     console.print(f"[dim]{answer.backend}:[/] {status}", highlight=False)

@@ -64,7 +64,7 @@ def test_langchain_chat_model_as_backend(seed_retriever: Retriever) -> None:
     chat = GenericFakeChatModel(messages=iter([AIMessage(content=scripted)]))
     answer = Answerer(LangChainBackend(chat)).answer(pack)
     assert answer.backend in ("langchain", "extractive")
-    assert answer.citations.get("1") == first.iri
+    assert answer.citations["1"].iri == first.iri
     # The second sentence cites nothing, so the model's answer is repaired or replaced.
     assert answer.passed
 

@@ -88,7 +88,7 @@ def test_langchain_chain_with_chat_openai(
     assert result.returncode == 0, result.stderr
     context, answer = result.stdout.split("Answer (ChatOpenAI):")
     assert "held by: restaurant, hotel and taxi staff in Japan" in context and "[3] " not in context
-    assert "[1]" in answer and "Sources:" in answer and "https://w3id.org/geertz/id/" in answer
+    assert "[1]" in answer and "Sources:" in answer and "<https://" in answer
 
 
 def test_langchain_chain_without_a_store(tmp_path: Path) -> None:
@@ -103,6 +103,7 @@ def test_openai_client_whole_and_streamed(base: str, tmp_path: Path) -> None:
     for part in (whole, streamed):
         assert "Citations:\n  [1] https://w3id.org/geertz/id/" in part
         assert "held by restaurant, hotel and taxi staff in Japan" in part
+        assert "      source: " in part and " https://" in part.split("Citations:")[1]
         assert "Checks: all passed" in part and "Backend: extractive" in part
     assert whole.startswith("== Whole reply ==\n") and "Sources:\n[1] " in whole
     # Both replies answer the same prompt from the same graph.

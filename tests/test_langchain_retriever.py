@@ -88,7 +88,7 @@ def test_documents_carry_scope_holders_and_sources(engine: ContextEngine) -> Non
     assert first.page_content == item.text
     assert set(first.metadata) == {
         "iri", "kind", "label", "practice", "practice_label", "scope", "held_by",
-        "sources", "applies", "score", "identifiers", "why",
+        "sources", "evidence", "applies", "score", "identifiers", "why",
     }  # fmt: skip
     assert first.metadata["kind"] in ("interpretation", "norm") and first.metadata["applies"] is True
     assert "Japan" in first.metadata["scope"]["place"]

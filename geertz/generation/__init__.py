@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from geertz.generation.answer import Check, Claim, Fallback, ThickAnswer, VariationClaim
+from geertz.generation.answer import Check, Citation, Claim, Fallback, ThickAnswer, VariationClaim
 from geertz.generation.answerer import Answerer
 from geertz.generation.backend import ChatRequest, LLMBackend, Message
 from geertz.generation.backends import LangChainBackend, LocalBackend, OpenAIBackend
@@ -23,6 +23,7 @@ __all__ = [
     "Answerer",
     "ChatRequest",
     "Check",
+    "Citation",
     "Claim",
     "ExtractiveBackend",
     "Fallback",

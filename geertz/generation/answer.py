@@ -7,7 +7,8 @@ Its JSON shape is stable::
      "claims": [{"text", "sources": [iri], "scope": str, "held_by": [...], "stance", "applies"}],
      "variation": [{"text", "sources": [iri]}],
      "clarifying_questions": [str], "assumptions": [str],
-     "citations": {"1": iri},
+     "citations": {"1": {"iri", "valid": bool, "label", "held_by": [...], "scope": str,
+                         "sources": [{"iri", "title", "url", "citation"}]}},
      "checks": {name: {"passed": bool, "reason": str}},
      "backend": str,
      "fallback": {"backend": str, "reason": str} | null}
@@ -19,7 +20,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-__all__ = ["Check", "Claim", "Fallback", "ThickAnswer", "VariationClaim"]
+from geertz.retrieval.pack import Source
+
+__all__ = ["Check", "Citation", "Claim", "Fallback", "ThickAnswer", "VariationClaim", "source_text"]
 
 Stance = Literal["emic", "etic", "mixed"]
 
@@ -40,6 +43,40 @@ class VariationClaim(BaseModel):
 
     text: str
     sources: list[str]
+
+
+class Citation(BaseModel):
+    """What one citation number points to: a statement of the pack, whose view it is,
+    where it holds, and the sources a reader can check.
+
+    >>> answer.citations["1"].reference()                                 # doctest: +SKIP
+    'tipping (staff in Japan): "Tipping" <https://en.wikivoyage.org/wiki/Tipping>'
+    """
+
+    iri: str = Field(description="The cited statement's IRI; 'invalid:<n>' when the pack has no item n.")
+    valid: bool = Field(True, description="False when the answer cites a number the pack does not have.")
+    label: str = Field("", description="The statement's practice, else the statement's own label.")
+    held_by: list[str] = Field(default_factory=list, description="The communities that hold the statement.")
+    scope: str = Field("", description="Where and when the statement holds, in words.")
+    sources: list[Source] = Field(
+        default_factory=list, description="The statement's evidence: title, URL and citation."
+    )
+
+    def reference(self) -> str:
+        """The citation as one line for a reader: the practice, its holders, then each
+        source's title and URL (or bibliographic citation)."""
+        if not self.valid:
+            return "not in the graph context (no such statement)"
+        holders = f" ({'; '.join(self.held_by)})" if self.held_by else ""
+        sources = "; ".join(source_text(source) for source in self.sources) or "no source recorded"
+        return f"{self.label or self.iri}{holders}: {sources}"
+
+
+def source_text(source: Source) -> str:
+    """A source in words: its title and URL, else its bibliographic citation, else its title."""
+    if source.url:
+        return f'"{source.title}" <{source.url}>'
+    return source.citation or f'"{source.title}"'
 
 
 class Check(BaseModel):
@@ -64,7 +101,7 @@ class ThickAnswer(BaseModel):
     variation: list[VariationClaim] = Field(default_factory=list)
     clarifying_questions: list[str] = Field(default_factory=list)
     assumptions: list[str] = Field(default_factory=list)
-    citations: dict[str, str] = Field(default_factory=dict)
+    citations: dict[str, Citation] = Field(default_factory=dict)
     checks: dict[str, Check] = Field(default_factory=dict)
     backend: str
     fallback: Fallback | None = None

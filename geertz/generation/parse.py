@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from geertz.generation.answer import Claim, Stance, ThickAnswer, VariationClaim
+from geertz.generation.answer import Citation, Claim, Stance, ThickAnswer, VariationClaim
 from geertz.generation.prompts import describe_scope
 from geertz.retrieval.pack import ContextPack, PackItem
 
@@ -37,25 +37,26 @@ def sentences(text: str) -> list[str]:
 def parse_answer(text: str, pack: ContextPack, backend: str) -> ThickAnswer:
     """Split ``text`` into its parts against ``pack`` (numbers refer to ``pack.items``).
 
-    Citation numbers outside the pack are kept in ``citations`` as ``"invalid:<n>"`` so
-    the verifier can reject them.
+    Each number cited becomes a :class:`Citation` of its item: practice, holders, scope
+    and evidence. Numbers outside the pack are kept in ``citations`` too, with
+    ``valid=False`` (and IRI ``"invalid:<n>"``), so the verifier can reject them.
     """
     claims: list[Claim] = []
     variation: list[VariationClaim] = []
     questions: list[str] = []
     assumptions: list[str] = []
-    citations: dict[str, str] = {}
+    citations: dict[str, Citation] = {}
 
     def cite(sentence: str) -> list[PackItem]:
         cited: list[PackItem] = []
         for number in CITATION.findall(sentence):
             index = int(number)
             if 1 <= index <= len(pack.items):
-                citations[number] = pack.items[index - 1].iri
+                citations[number] = _citation(pack.items[index - 1])
                 if pack.items[index - 1] not in cited:
                     cited.append(pack.items[index - 1])
             else:
-                citations[number] = f"invalid:{number}"
+                citations[number] = Citation(iri=f"invalid:{number}", valid=False)
         return cited
 
     for line in text.splitlines():
@@ -88,6 +89,16 @@ def parse_answer(text: str, pack: ContextPack, backend: str) -> ThickAnswer:
         assumptions=assumptions,
         citations=dict(sorted(citations.items(), key=lambda kv: int(kv[0]))),
         backend=backend,
+    )
+
+
+def _citation(item: PackItem) -> Citation:
+    return Citation(
+        iri=item.iri,
+        label=item.practice_label or item.label,
+        held_by=[holder.label for holder in item.held_by],
+        scope=describe_scope(item),
+        sources=list(item.evidence),
     )
 
 

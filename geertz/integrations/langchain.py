@@ -46,6 +46,7 @@ def _item_document(item: PackItem) -> Document:
         "scope": {facet: list(labels) for facet, labels in item.scope.items()},
         "held_by": [cue.label for cue in item.held_by],
         "sources": [source.url or source.title for source in item.evidence],
+        "evidence": [source.model_dump(mode="json") for source in item.evidence],
         "applies": item.applies,
         "score": item.score,
         "identifiers": list(item.identifiers),
@@ -78,7 +79,8 @@ class GeertzRetriever(BaseRetriever):
     Each Document's ``page_content`` is the statement's text; its metadata holds
     ``iri``, ``kind``, ``label``, ``practice``, ``practice_label``, ``scope``
     (facet → labels), ``held_by`` (community labels), ``sources`` (evidence URLs,
-    else titles), ``applies``, ``score``, ``identifiers`` and ``why``, all plain JSON.
+    else titles), ``evidence`` (each source's ``iri``, ``title``, ``url`` and
+    ``citation``), ``applies``, ``score``, ``identifiers`` and ``why``, all plain JSON.
     """
 
     engine: ContextEngine | None = Field(None, exclude=True, description="An engine to query in-process.")

@@ -1,9 +1,11 @@
-"""Practices and communities as JSON-LD, and a search over their labels.
+"""Practices, communities and statements as JSON-LD, and a search over labels.
 
 ``GET /v1/practices/{id}`` and ``GET /v1/communities/{id}`` take the local name of
 the node's IRI, with or without its prefix: ``wai`` and ``practice-wai`` both
-name ``https://w3id.org/geertz/id/practice-wai``. ``GET /v1/search?q=...``
-finds practices, communities and places by any of their labels.
+name ``https://w3id.org/geertz/id/practice-wai``. ``GET /v1/statements/{id}``
+takes a statement's whole local name (``interp-guest-no-white-anglo``), the one
+an answer's citation carries. ``GET /v1/search?q=...`` finds practices,
+communities and places by any of their labels.
 
 Every document carries an ``@context`` (:data:`CONTEXT`) that maps its keys to
 SKOS, schema.org, Dublin Core and geertz terms, so a JSON-LD processor reads
@@ -30,7 +32,7 @@ from geertz.api.routes.sparql import for_index, restricted_nodes
 from geertz.engine import ContextEngine
 from geertz.graph.store import GraphStore, sparql_iri
 from geertz.graph.terms import Term
-from geertz.retrieval.snapshot import Snapshot, Statement
+from geertz.retrieval.snapshot import Snapshot, Statement, VariationRecord
 from geertz.text import fold
 from geertz.vocab import DCTERMS, GZ, GZ_DATA, SKOS, XSD, sparql_prefixes
 
@@ -90,7 +92,10 @@ CONTEXT: dict[str, Any] = {
     "sensitivity": _ref("sensitivity"),
     "variations": {"@reverse": "gz:variationOf"},
     "contestations": {"@reverse": "gz:contestationOf"},
+    "variationOf": _ref("variationOf"),
+    "contestationOf": _ref("contestationOf"),
     "members": _ref("member"),
+    "memberOf": {"@reverse": "gz:member"},
     "dimension": "gz:dimension",
     "issue": "gz:issue",
     "boundaryNote": "gz:boundaryNote",
@@ -327,18 +332,26 @@ def _statements(
 def _variations(
     snapshot: Snapshot, practice: str, kind: str, visible: Callable[[str], bool]
 ) -> list[dict[str, Any]]:
-    documents = []
-    for record in sorted(snapshot.variations.values(), key=lambda r: r.iri):
-        if record.practice != practice or record.kind != kind or not visible(record.iri):
-            continue
-        document: dict[str, Any] = {"id": record.iri, "type": f"gz:{kind.capitalize()}"}
-        if record.dimension:
-            document["dimension" if kind == "variation" else "issue"] = record.dimension
-        if record.note:
-            document["note"] = record.note
-        document["members"] = [iri for iri in record.members if visible(iri)]
-        documents.append(document)
-    return documents
+    return [
+        _variation(record, snapshot, visible, with_practice=False)
+        for record in sorted(snapshot.variations.values(), key=lambda r: r.iri)
+        if record.practice == practice and record.kind == kind and visible(record.iri)
+    ]
+
+
+def _variation(
+    record: VariationRecord, snapshot: Snapshot, visible: Callable[[str], bool], *, with_practice: bool
+) -> dict[str, Any]:
+    """A variation or contestation: what it turns on, and its visible members."""
+    document: dict[str, Any] = {"id": record.iri, "type": f"gz:{record.kind.capitalize()}"}
+    if with_practice and record.practice and visible(record.practice):
+        document[f"{record.kind}Of"] = _named(record.practice, snapshot)
+    if record.dimension:
+        document["dimension" if record.kind == "variation" else "issue"] = record.dimension
+    if record.note:
+        document["note"] = record.note
+    document["members"] = [iri for iri in record.members if visible(iri)]
+    return document
 
 
 # -- routes ------------------------------------------------------------------------
@@ -362,6 +375,28 @@ def practice(id: str, engine: EngineDep, caller: Reader) -> JSONLDResponse:
     )
     document["variations"] = _variations(snapshot, node.iri, "variation", visible)
     document["contestations"] = _variations(snapshot, node.iri, "contestation", visible)
+    return JSONLDResponse(document)
+
+
+@router.get("/v1/statements/{id}", response_class=JSONLDResponse, responses=_NOT_FOUND)
+def statement(id: str, engine: EngineDep, caller: Reader) -> JSONLDResponse:
+    """A statement as JSON-LD: text, practice, holders, scope, evidence, agreement and its variation."""
+    visible = _visibility(engine, caller)
+    snapshot = engine.retriever.snapshot
+    st = snapshot.statements.get(GZ_DATA + id) if _LOCAL_NAME.fullmatch(id) else None
+    if st is None or not visible(st.iri) or (st.sensitivity == "restricted" and not caller.restricted):
+        raise HTTPException(
+            404,
+            f"no statement {id!r}; an answer's citations carry statement IRIs, and "
+            "GET /v1/practices/{id} lists a practice's statements",
+        )
+    scopes = _scopes(engine.store, [st]).get(st.iri, [])
+    document = {"@context": CONTEXT, **_statement(st, snapshot, scopes, visible, with_practice=True)}
+    document["memberOf"] = [
+        _variation(record, snapshot, visible, with_practice=True)
+        for record in sorted(snapshot.variations.values(), key=lambda r: (r.kind, r.iri))
+        if st.iri in record.members and visible(record.iri)
+    ]
     return JSONLDResponse(document)
 
 

@@ -1,7 +1,8 @@
 """An OpenAI-compatible chat endpoint whose answers are grounded through geertz.
 
 The last user turn is the prompt; earlier turns are its context. The reply's
-content is the answer with its sources listed; the checked ThickAnswer rides
+content is the answer with its sources listed (practice, holders, and each
+source's title and URL); the checked ThickAnswer, with the statement IRIs, rides
 along in the extra ``geertz`` field (on the last chunk when streaming).
 """
 
@@ -34,10 +35,11 @@ def _backend_of(model: str) -> str | None:
 
 
 def with_sources(answer: ThickAnswer) -> str:
-    """The answer text followed by its numbered sources."""
+    """The answer text followed by its numbered sources: each cited statement's practice
+    and holders, then the title and URL of its evidence (its IRI is in ``geertz``)."""
     if not answer.citations:
         return answer.answer
-    listed = "\n".join(f"[{number}] {iri}" for number, iri in answer.citations.items())
+    listed = "\n".join(f"[{number}] {citation.reference()}" for number, citation in answer.citations.items())
     return f"{answer.answer}\n\nSources:\n{listed}"
 
 
