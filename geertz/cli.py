@@ -40,6 +40,8 @@ from geertz.graph.terms import Term
 from geertz.graph.validate import validate as run_validation
 from geertz.retrieval.evaluate import METRICS, build_cases, evaluate
 from geertz.retrieval.pack import ContextPack
+from geertz.retrieval.relevance import FEATURES
+from geertz.retrieval.relevance_eval import evaluate_relevance, fit_relevance, read_relevance_cases
 
 __all__ = ["app", "main"]
 
@@ -705,6 +707,85 @@ def eval_blend(
             f"{report.no_cue['confident_single_country']:.3f}"
         )
     console.print(f"mean retrieval time {report.mean_ms} ms")
+
+
+@eval_app.command("relevance")
+def eval_relevance(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="JSON Lines of labelled prompts (id, kind, prompt, gold).")],
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="The most items a pack may hold.")] = 8,
+    fit: Annotated[
+        bool, typer.Option("--fit", help="Also fit the relevance weights, and show held-out calibration.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Relevance and coverage on labelled prompts: kind in (gold practice IRIs given),
+    off (cultural, not covered) or chat (not cultural).
+
+    Prints the share of in prompts with a gold practice in the top 3, the verdict
+    rates and mean pack size per kind, the calibration of item relevance, and the
+    prompts whose verdict is wrong. tests/fixtures/relevance_dev.jsonl is the dev set.
+    """
+    try:
+        cases = read_relevance_cases(file)
+    except GeertzError as exc:
+        raise typer.BadParameter(str(exc), param_hint="FILE") from exc
+    with _open(ctx, read_only=True) as store:
+        retriever = _engine(store).retriever
+        report = evaluate_relevance(retriever, cases, k=k)
+        fitted = fit_relevance(retriever, cases, k=k) if fit else None
+    kinds = [kind for kind in ("in", "off", "chat") if report.cases[kind]]
+    rates = {
+        kind: {
+            verdict: round(report.verdict_rate(kind, [verdict]), 3)
+            for verdict in ("covered", "related", "none", "not_cultural")
+        }
+        for kind in kinds
+    }
+    if as_json:
+        data: dict[str, Any] = {
+            "cases": dict(report.cases),
+            "gold_in_top3": round(report.gold_top3_rate, 3),
+            "verdict_rates": rates,
+            "mean_pack_size": {kind: round(report.mean_pack_size(kind), 2) for kind in kinds},
+            "calibration": [list(row) for row in report.calibration],
+            "wrong_verdicts": [list(row) for row in report.failures],
+        }
+        if fitted:
+            data["fitted_weights"] = dict(zip(FEATURES, fitted[0], strict=True))
+            data["held_out_calibration"] = [list(row) for row in fitted[1]]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    table = Table(
+        "kind", "prompts", "covered", "related", "none", "not_cultural", "mean items", title=str(file)
+    )
+    for kind in kinds:
+        table.add_row(
+            kind,
+            str(report.cases[kind]),
+            *(f"{rates[kind][v]:.3f}" for v in ("covered", "related", "none", "not_cultural")),
+            f"{report.mean_pack_size(kind):.2f}",
+        )
+    console.print(table)
+    if report.cases["in"]:
+        console.print(
+            f"gold practice in the top 3: {report.gold_top3_rate:.3f} of {report.cases['in']} in prompts"
+        )
+    _print_calibration("relevance calibration (all candidates)", report.calibration)
+    for ident, expected, got in report.failures:
+        console.print(f"[dim]wrong verdict: {ident}: expected {expected}, got {got}[/]", highlight=False)
+    if fitted:
+        _print_calibration("held-out calibration of the fitted weights (5 folds, by prompt)", fitted[1])
+        console.print(
+            "fitted weights: " + ", ".join(f"{n}={w}" for n, w in zip(FEATURES, fitted[0], strict=True))
+        )
+
+
+def _print_calibration(title: str, rows: list[tuple[float, float, int, float]]) -> None:
+    table = Table("relevance", "items", "share relevant", title=title)
+    for low, high, n, share in rows:
+        table.add_row(f"{low:.1f}-{high:.1f}", str(n), f"{share:.3f}")
+    console.print(table)
 
 
 gazetteer_app = typer.Typer(

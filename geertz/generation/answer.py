@@ -11,7 +11,8 @@ Its JSON shape is stable::
                          "sources": [{"iri", "title", "url", "citation"}]}},
      "checks": {name: {"passed": bool, "reason": str}},
      "backend": str,
-     "fallback": {"backend": str, "reason": str} | null}
+     "fallback": {"backend": str, "reason": str} | null,
+     "coverage": {"verdict", "note", "practices"}}
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from geertz.retrieval.pack import Source
+from geertz.retrieval.pack import Coverage, Source
 
 __all__ = ["Check", "Citation", "Claim", "Fallback", "ThickAnswer", "VariationClaim", "source_text"]
 
@@ -105,6 +106,9 @@ class ThickAnswer(BaseModel):
     checks: dict[str, Check] = Field(default_factory=dict)
     backend: str
     fallback: Fallback | None = None
+    coverage: Coverage | None = Field(
+        None, description="The pack's coverage verdict: what the graph holds on the question."
+    )
 
     @property
     def passed(self) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from geertz.generation.answer import Citation, Claim, Stance, ThickAnswer, VariationClaim
-from geertz.generation.prompts import describe_scope
+from geertz.generation.prompts import GAP, describe_scope
 from geertz.retrieval.pack import ContextPack, PackItem
 
 __all__ = ["CITATION", "parse_answer", "sentences"]
@@ -80,6 +80,8 @@ def parse_answer(text: str, pack: ContextPack, backend: str) -> ThickAnswer:
             if sentence.rstrip().endswith("?") and not cited:
                 questions.append(sentence)
                 continue
+            if not cited and GAP.search(sentence):
+                continue  # it says what the graph does not hold: a statement about coverage
             claims.append(_claim(sentence, cited))
     return ThickAnswer(
         answer=text.strip(),

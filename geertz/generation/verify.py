@@ -94,11 +94,15 @@ def is_thin(pack: ContextPack) -> bool:
     nothing cultural is never thin."""
     if pack.coverage.verdict == "not_cultural":
         return False
-    placed = bool(pack.frame.get("place"))
+    chain = {cue.label for cue in pack.frame.get("place", [])}
     bearing = [
         item
         for item in pack.items
-        if item.role == "answer" and (item.applies is True or (item.applies is None and not placed))
+        if item.role == "answer"
+        and (
+            item.applies is True
+            or (item.applies is None and (not chain or chain.intersection(item.scope.get("place", []))))
+        )
     ]
     return len(bearing) < 2
 
