@@ -87,7 +87,7 @@ class Settings(BaseSettings):
         ),
     )
     min_relevance: float = Field(
-        0.25,
+        0.2,
         ge=0.0,
         le=1.0,
         description=(

