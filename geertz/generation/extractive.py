@@ -77,7 +77,7 @@ def compose(pack: ContextPack) -> str:
     lines = ["\n\n".join(body)] if body else []
     for variation in pack.variations:
         cited = "".join(f"[{numbers[m]}]" for m in variation.members if m in numbers)
-        if cited.count("[") >= 2:  # it contrasts items the pack shows
+        if cited:  # it bears on items the pack shows (the other side may have stayed out)
             lines.append(f"Variation: {_variation_text(variation.dimension, variation.note)} {cited}")
     contrasts = [i for i in pack.items if i.applies is False and i.iri not in shown]
     for item in contrasts[:_MAX_CONTRASTS]:
