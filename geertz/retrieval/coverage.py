@@ -72,8 +72,8 @@ def select(
     min_relevance: float,
     variations_of: Mapping[str, Sequence[str]],
 ) -> list[Candidate]:
-    """The pack's items, in the candidates' order: those at least ``min_relevance``
-    relevant (at most ``k``), plus a few kept as contrast, marked by ``role``."""
+    """The pack's items: those at least ``min_relevance`` relevant (at most ``k``), most
+    relevant first, then a few kept as contrast, marked by ``role``."""
     answers = [c for c in candidates if c.relevance >= min_relevance]
     chosen = {id(c) for c in answers}
     asked = {c.statement.practice for c in candidates if c.statement.practice and c.topic >= TOPIC_AT}
@@ -92,9 +92,9 @@ def select(
             c.role = "other_side"
             contrasts.append(c)
     slots = min(len(contrasts), max(1, k // 4)) if answers else min(len(contrasts), k)
-    answers = answers[: max(0, k - slots)]
-    kept = {id(c) for c in answers} | {id(c) for c in contrasts[: k - len(answers)]}
-    return [c for c in candidates if id(c) in kept]
+    # The most relevant first (ties keep the retrieval order); contrast after them.
+    answers = sorted(answers, key=lambda c: -c.relevance)[: max(0, k - slots)]
+    return answers + contrasts[: k - len(answers)]
 
 
 def judge(
