@@ -1,11 +1,12 @@
 """Text folding shared by the gazetteer and retrieval: case and accents removed, so
-"München", "MUNCHEN" and "munchen" compare equal."""
+"München", "MUNCHEN" and "munchen" compare equal; and, where the accents matter, how
+a word is written ("Sámi" is not written as "Sami")."""
 
 from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["fold", "fold_with_offsets"]
+__all__ = ["fold", "fold_with_offsets", "has_accents", "spelling"]
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -25,3 +26,14 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
 def fold(text: str) -> str:
     """``text`` folded for case and accents, with runs of whitespace collapsed."""
     return " ".join(fold_with_offsets(text)[0].split())
+
+
+def spelling(text: str) -> str:
+    """``text`` folded for case only (accents kept, composed), with runs of whitespace
+    collapsed: "SÁMI" and "Sámi" are spelled alike, "Sami" is not."""
+    return " ".join(unicodedata.normalize("NFC", text.casefold()).split())
+
+
+def has_accents(text: str) -> bool:
+    """Whether ``text`` carries any of the marks :func:`fold` removes ("Sámi", not "Sami")."""
+    return any(unicodedata.combining(piece) for piece in unicodedata.normalize("NFKD", text))

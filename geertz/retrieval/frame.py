@@ -96,11 +96,11 @@ def extract_frame(
     frame = Frame()
     sources = [prompt, *(f"{k}: {v}" for k, v in (user_context or {}).items())]
     for text in sources:
-        _add_matches(frame, text, index.match(text))
+        _add_matches(frame, text, index.match(text), places)
     prompt_names_place = any(FACET_OF_KIND.get(m.kind) == "place" for m in frame.matches)
     for turn in reversed(history):
         earlier = Frame()
-        _add_matches(earlier, turn, index.match(turn))
+        _add_matches(earlier, turn, index.match(turn), places)
         for facet, cues in earlier.cues.items():
             if facet not in frame.cues:
                 for cue in cues:
@@ -148,18 +148,65 @@ def _language_or_people(text: str, matches: list[LabelMatch]) -> list[LabelMatch
     return kept
 
 
-def _add_matches(frame: Frame, text: str, matches: list[LabelMatch]) -> None:
-    for match in _language_or_people(text, matches):
+# A place of fewer people than this, written with accents none of its names has
+# ("Sámi" for Semi in Benin, whose other name is "Sami"), is not the place meant: the
+# accents say the word is another one. A bigger place keeps the benefit of the doubt
+# (a misplaced accent, a language the gazetteer has no names in).
+_SMALL_PLACE = 100_000
+# A domain is a topic. A possessive ending says the word names an owner ("a family's
+# home"), not what the prompt is about.
+_POSSESSIVE = re.compile(r"['\u2019]s\b", re.I)
+_PLURAL_POSSESSIVE = re.compile(r"['\u2019](?!\w)")
+# Only a space or a hyphen between a word and the next label: one compound noun,
+# headed by a label that names a thing (not a place, language or community).
+_COMPOUND = re.compile(r"[ \t]+|[ \t]*-[ \t]*")
+_HEAD_FACETS = frozenset({"setting", "occasion", "role", "relation", "domain", "practice", "goal", "time"})
+
+
+def _add_matches(frame: Frame, text: str, matches: list[LabelMatch], places: PlaceGraph) -> None:
+    kept = _language_or_people(text, matches)
+    for match in kept:
         facet = FACET_OF_KIND.get(match.kind)
         if facet is None:
             continue
-        if facet == "place" and _common_word(match.matched_text):
+        if facet == "place" and (_common_word(match.matched_text) or _misspelled_small_place(match, places)):
             continue
         if facet == "language" and _NOT_A_LANGUAGE_CUE.match(text, match.end):
+            continue
+        if facet == "domain" and not _domain_is_topic(text, match, kept):
             continue
         frame.matches.append(match)
         if facet != "place":
             frame.add(facet, FrameCue(iri=match.iri, label=match.label, matched_text=match.matched_text))
+
+
+def _misspelled_small_place(match: LabelMatch, places: PlaceGraph) -> bool:
+    """A small place the prompt writes with accents none of its names has."""
+    return (
+        match.spelling == "other accents"
+        and match.iri in places.population
+        and places.population[match.iri] < _SMALL_PLACE
+    )
+
+
+def _domain_is_topic(text: str, match: LabelMatch, matches: list[LabelMatch]) -> bool:
+    """Whether a domain label names what the prompt is about: not where it names an
+    owner ("a family's home", "the elders' house"), nor where it only qualifies the
+    label that follows it in one compound ("a family home": the home is the cue). An
+    -ing form before a label takes it as its object instead ("visiting family"), so it
+    stays the topic."""
+    if _POSSESSIVE.match(text, match.end):
+        return False
+    if match.matched_text[-1:].casefold() == "s" and _PLURAL_POSSESSIVE.match(text, match.end):
+        return False
+    if match.matched_text.casefold().endswith("ing"):
+        return True
+    return not any(
+        FACET_OF_KIND.get(other.kind) in _HEAD_FACETS
+        and other.start > match.end
+        and _COMPOUND.fullmatch(text, match.end, other.start)
+        for other in matches
+    )
 
 
 def _common_word(text: str) -> bool:

@@ -5,6 +5,17 @@ rdfs:label, folded for case and accents, in one Aho-Corasick automaton, so a
 prompt is scanned once whatever the number of labels. Matches must sit on word
 boundaries, except in scripts written without spaces (Chinese, Japanese, Thai).
 
+Two things folding alone would get wrong:
+
+- A demonym (a place's English hidden label, ``data/places/demonyms.ttl``) names one
+  of its people; its plural names several, so the index holds that too ("Germans",
+  "Finns"; "Japanese" and "Swiss" stay as they are). Other labels get no plural: a
+  place name or an occasion has no plural that names the same thing.
+- Accents a prompt leaves out are forgiven ("Munchen" finds München), but accents it
+  writes are information: where the prompt writes a word with accents and some of
+  the nodes the folded label stands for are spelled that way, the others are not
+  named. Each match says how it was spelled (``LabelMatch.spelling``).
+
 >>> index = LabelIndex.from_store(store)                 # doctest: +SKIP
 >>> [m.label for m in index.match("A wedding in Bandung")]  # doctest: +SKIP
 ['wedding', 'Bandung']
@@ -17,15 +28,16 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal, NamedTuple
 
 import ahocorasick
 from pyoxigraph import NamedNode
 
 from geertz.graph.store import GraphStore
-from geertz.text import fold, fold_with_offsets
+from geertz.text import fold, fold_with_offsets, has_accents, spelling
 from geertz.vocab import GZ
 
-__all__ = ["LabelEntry", "LabelIndex", "LabelMatch"]
+__all__ = ["LabelEntry", "LabelIndex", "LabelMatch", "Spelling", "demonym_plural"]
 
 # Classes whose instances a prompt can name, most specific first.
 INDEXED_CLASSES = (
@@ -48,6 +60,8 @@ INDEXED_CLASSES = (
     "Period",
     "Meaning",
 )
+# Their English hidden labels are demonyms ("Mexican"): see data/places/demonyms.ttl.
+PLACE_CLASSES = frozenset({"City", "Region", "Country", "CulturalRegion", "Place"})
 _LABEL_QUERY = """
 SELECT ?node ?class ?label ?property WHERE {
   VALUES ?class { %s }
@@ -59,16 +73,38 @@ _NO_SPACE_SCRIPTS = re.compile(
     r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f]"
 )
 _MIN_LENGTH = 3
+# Demonyms that are their own plural: "the Japanese", "the French", "the Swiss".
+_INVARIANT_DEMONYM = re.compile(r"(ese|sh|tch|nch|ss|s|x|z)$", re.I)
+_CONSONANT_Y = re.compile(r"[^aeiou]y$", re.I)
+
+#: How a match was written against the node's own labels: ``"exact"`` (as one of
+#: them, case aside), ``"unaccented"`` (without accents they have: "Munchen" for
+#: München), ``"other accents"`` (with accents none of them has: "Sámi" for Sami).
+Spelling = Literal["exact", "unaccented", "other accents"]
+
+
+def demonym_plural(demonym: str) -> str:
+    """The plural of an English demonym: "German" → "Germans", "North Korean" → "North
+    Koreans"; those in -ese, -sh, -tch, -nch, -ss (and other sibilants) are their own
+    plural ("Japanese", "Irish", "Dutch", "French", "Swiss"); -y after a consonant
+    becomes -ies."""
+    if not demonym or not demonym[-1].isalpha() or _INVARIANT_DEMONYM.search(demonym):
+        return demonym
+    if _CONSONANT_Y.search(demonym):
+        return demonym[:-1] + "ies"
+    return demonym + "s"
 
 
 @dataclass(frozen=True)
 class LabelEntry:
-    """One node a folded label can stand for."""
+    """One node a folded label can stand for. A ``demonym`` names the node's people,
+    so its plural names them too."""
 
     iri: str
     kind: str
     label: str
     preferred: bool
+    demonym: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,24 +120,67 @@ class LabelMatch:
     end: int
     specificity: float
     preferred: bool = True
+    spelling: Spelling = "exact"
+    inflected: bool = False  # the text is the label's plural ("Germans" for "German")
+
+
+class _Named(NamedTuple):
+    """A node under a folded key: its entry (preferred label first), how its labels
+    spell the key where that is not the key itself, and whether the key is a plural."""
+
+    entry: LabelEntry
+    spellings: tuple[str, ...]  # () when every label of the node writes it as the key
+    inflected: bool
 
 
 class LabelIndex:
     """Every label of the graph's nameable nodes, in one multi-pattern matcher."""
 
     def __init__(self, entries: Iterable[LabelEntry]) -> None:
+        ordered = sorted(entries, key=lambda e: not e.preferred)
         by_key: dict[str, dict[str, LabelEntry]] = defaultdict(dict)
-        for entry in sorted(entries, key=lambda e: not e.preferred):
+        plurals: dict[str, dict[str, LabelEntry]] = defaultdict(dict)
+        # Only where a node's label is not spelled as its folded key (most labels are).
+        spellings: dict[tuple[str, str], set[str]] = defaultdict(set)
+        demonyms: list[LabelEntry] = []
+        for entry in ordered:
             key = fold(entry.label)
             if len(key) < _MIN_LENGTH and not _NO_SPACE_SCRIPTS.search(key):
                 continue
             by_key[key].setdefault(entry.iri, entry)  # one entry per node, preferred label first
+            written = spelling(entry.label)
+            if written != key:
+                spellings[(key, entry.iri)].add(written)
+            if entry.demonym:
+                demonyms.append(entry)
+        # Such a node may also have a label spelled as the key itself ("Munchen" beside "München").
+        accented = {iri for _key, iri in spellings}
+        for entry in ordered:
+            if entry.iri not in accented:
+                continue
+            key = fold(entry.label)
+            if (key, entry.iri) in spellings and spelling(entry.label) == key:
+                spellings[(key, entry.iri)].add(key)
+        for entry in demonyms:
+            plural = demonym_plural(entry.label)
+            key = fold(plural)
+            if plural == entry.label or entry.iri in by_key.get(key, {}):
+                continue  # its own plural, or the node has the plural as a label of its own
+            plurals[key].setdefault(entry.iri, entry)
+            if (written := spelling(plural)) != key:
+                spellings[(key, entry.iri)].add(written)
         self._automaton = ahocorasick.Automaton()
-        for key, found in by_key.items():
-            self._automaton.add_word(key, (key, tuple(found.values())))
+        keys = [*by_key, *(key for key in plurals if key not in by_key)]
+        for key in keys:
+            named = [
+                _Named(e, tuple(sorted(spellings.get((key, e.iri), ()))), inflected)
+                for inflected, found in ((False, by_key.get(key, {})), (True, plurals.get(key, {})))
+                for e in found.values()
+            ]
+            self._automaton.add_word(key, (key, tuple(named)))
         if by_key:
             self._automaton.make_automaton()
-        self.size = len(by_key)
+        self.size = len(keys)
 
     @classmethod
     def from_store(cls, store: GraphStore) -> LabelIndex:
@@ -113,12 +192,17 @@ class LabelIndex:
             node, cls_, label, prop = row.get("node"), row["class"], row["label"], row["property"]
             if not isinstance(node, NamedNode):
                 continue
+            kind = cls_.value[len(GZ) :]
+            language = getattr(label, "language", None) or ""
             entries.append(
                 LabelEntry(
                     iri=node.value,
-                    kind=cls_.value[len(GZ) :],
+                    kind=kind,
                     label=label.value,
                     preferred=prop.value.endswith("prefLabel"),
+                    demonym=kind in PLACE_CLASSES
+                    and prop.value.endswith("hiddenLabel")
+                    and language.split("-")[0] == "en",
                 )
             )
         return cls(entries)
@@ -128,7 +212,7 @@ class LabelIndex:
         if self.size == 0:
             return []
         folded, offsets = fold_with_offsets(text)
-        candidates: list[tuple[int, int, str, tuple[LabelEntry, ...]]] = []
+        candidates: list[tuple[int, int, str, tuple[_Named, ...]]] = []
         for end, (key, entries) in self._automaton.iter(folded):
             start = end - len(key) + 1
             if not self._on_boundary(folded, start, end, key):
@@ -138,13 +222,19 @@ class LabelIndex:
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
         taken: list[tuple[int, int]] = []
         matches: list[LabelMatch] = []
-        for start, end, _key, entries in candidates:
+        for start, end, key, named in candidates:
             if any(start <= t_end and t_start <= end for t_start, t_end in taken):
                 continue
             taken.append((start, end))
             original = text[offsets[start] : offsets[end] + 1]
-            specificity = 1.0 / (1.0 + math.log(len({e.iri for e in entries})))
-            for entry in entries:
+            spelled = _spelling_against(original, key, named)
+            # Accents the prompt writes choose among the nodes: "Sámi" names what is
+            # spelled so, not a town spelled "Sami", if anything is spelled so.
+            if "exact" in spelled and "other accents" in spelled:
+                kept = [i for i, s in enumerate(spelled) if s != "other accents"]
+                named, spelled = tuple(named[i] for i in kept), [spelled[i] for i in kept]
+            specificity = 1.0 / (1.0 + math.log(len({n.entry.iri for n in named})))
+            for (entry, _spellings, inflected), how in zip(named, spelled, strict=True):
                 matches.append(
                     LabelMatch(
                         entry.iri,
@@ -155,6 +245,8 @@ class LabelIndex:
                         offsets[end] + 1,
                         specificity,
                         entry.preferred,
+                        how,
+                        inflected,
                     )
                 )
         matches.sort(key=lambda m: (m.start, m.kind))
@@ -167,3 +259,17 @@ class LabelIndex:
         before = folded[start - 1] if start > 0 else " "
         after = folded[end + 1] if end + 1 < len(folded) else " "
         return not before.isalnum() and not after.isalnum()
+
+
+def _spelling_against(original: str, key: str, named: tuple[_Named, ...]) -> list[Spelling]:
+    """For each node, how ``original`` (the text matched by ``key``) is spelled against
+    that node's own labels."""
+    written = spelling(original)
+    accented = has_accents(original)
+    result: list[Spelling] = []
+    for node in named:
+        if written in (node.spellings or (key,)):
+            result.append("exact")
+        else:
+            result.append("other accents" if accented else "unaccented")
+    return result
