@@ -92,8 +92,9 @@ def select(
             c.role = "other_side"
             contrasts.append(c)
     slots = min(len(contrasts), max(1, k // 4)) if answers else min(len(contrasts), k)
-    # The most relevant first (ties keep the retrieval order); contrast after them.
-    answers = sorted(answers, key=lambda c: -c.relevance)[: max(0, k - slots)]
+    # The most relevant first, by tenths, so that within a tenth the retrieval order
+    # (the narrowest scope first, competing readings together) stands; contrast after.
+    answers = sorted(answers, key=lambda c: -int(c.relevance * 10))[: max(0, k - slots)]
     return answers + contrasts[: k - len(answers)]
 
 
