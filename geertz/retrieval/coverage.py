@@ -91,7 +91,8 @@ def select(
         if kept_variations.intersection(variations_of.get(c.statement.iri, ())):
             c.role = "other_side"
             contrasts.append(c)
-    slots = min(len(contrasts), max(1, k // 4)) if answers else min(len(contrasts), k)
+    # A quarter of the pack at most goes to contrast (none in a pack of under four).
+    slots = min(len(contrasts), k // 4) if answers else min(len(contrasts), k)
     # The most relevant first, by tenths, so that within a tenth the retrieval order
     # (the narrowest scope first, competing readings together) stands; contrast after.
     answers = sorted(answers, key=lambda c: -int(c.relevance * 10))[: max(0, k - slots)]

@@ -90,7 +90,7 @@ _REPEAT_DECAY = 0.85
 DEFAULT_MIN_RELEVANCE = 0.2
 # Without an embedder, a prompt with no strong cue is cultural when a statement carries
 # at least this share of its information.
-_LEXICAL_CULTURAL = 0.5
+_LEXICAL_CULTURAL = 0.3
 
 
 @dataclass
@@ -322,7 +322,7 @@ class Retriever:
         named = {m.iri for m in frame.matches if m.kind == "Practice"}
         query, similarity = self._similarity(prompt, frame)
         kinds = {m.kind for m in own.matches}
-        if not has_strong_cue(kinds) and not self._cultural(prompt, query, names_place(kinds)):
+        if not has_strong_cue(kinds) and not self._cultural(prompt, query, kinds):
             return Ranking(frame, [], 0, cultural=False)
         # Scope-check only the strongest candidates: the check is the costly part.
         evidence = self._score(prompt, frame, limit=max(200, 20 * k), similarity=similarity)
@@ -387,13 +387,13 @@ class Retriever:
         query = self.embedder.embed(prompt, "query")
         return query, self.practice_vectors @ query
 
-    def _cultural(self, prompt: str, query: np.ndarray | None, placed: bool) -> bool:
-        """Whether a prompt with no strong cue still asks something cultural."""
+    def _cultural(self, prompt: str, query: np.ndarray | None, kinds: set[str]) -> bool:
+        """Whether a prompt with no strong cue still asks something cultural. Without an
+        embedder, any name the graph knows (a role, a setting, a domain) counts."""
         if query is not None and self.topics is not None:
-            return self.topics.is_cultural(
-                query, self.practice_vectors, margin=PLACE_MARGIN if placed else None
-            )
-        if placed:
+            margin = PLACE_MARGIN if names_place(kinds) else None
+            return self.topics.is_cultural(query, self.practice_vectors, margin=margin)
+        if kinds:
             return True
         fraction = self.bm25.matched_fraction(prompt)
         return bool(len(fraction)) and float(fraction.max()) >= _LEXICAL_CULTURAL
