@@ -26,6 +26,7 @@ from geertz.generation.prompts import (
     VARIATION,
 )
 from geertz.generation.verify import is_low, is_thin, mentions
+from geertz.retrieval.coverage import join_labels
 from geertz.retrieval.pack import ContextPack, PackItem
 from geertz.retrieval.rank import STOPWORDS, tokens
 from geertz.text import fold
@@ -71,7 +72,7 @@ def compose(pack: ContextPack) -> str:
     if elsewhere:
         practice = elsewhere[0].practice_label or elsewhere[0].label
         places = list(dict.fromkeys(p for item in elsewhere for p in item.scope.get("place", [])))
-        lead = ELSEWHERE_LEAD.format(practice=practice, places=_join(places) or "other contexts")
+        lead = ELSEWHERE_LEAD.format(practice=practice, places=join_labels(places) or "other contexts")
         body.append(lead + " " + " ".join(_sentence(item, numbers[item.iri]) for item in elsewhere))
         shown.update(item.iri for item in elsewhere)
     lines = ["\n\n".join(body)] if body else []
@@ -98,10 +99,6 @@ def _elsewhere(pack: ContextPack) -> list[PackItem]:
     asked = {p.iri for p in pack.coverage.practices}
     items = [i for i in pack.items if i.applies is False and (i.practice in asked or not asked)]
     return items[:_PER_PRACTICE]
-
-
-def _join(labels: list[str]) -> str:
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1] if labels else ""
 
 
 def _variation_text(dimension: str, note: str | None) -> str:

@@ -23,6 +23,7 @@ __all__ = [
     "NOT_CULTURAL_NOTE",
     "TOPIC_AT",
     "Candidate",
+    "join_labels",
     "judge",
     "select",
 ]
@@ -135,7 +136,7 @@ def judge(
     if covered:
         verdict = "covered"
         shown = list(dict.fromkeys(label(c.statement.practice) for c in covered if c.statement.practice))
-        note = f"The graph holds statements on {_join(shown[:3]) or 'this'}" + (
+        note = f"The graph holds statements on {join_labels(shown[:3]) or 'this'}" + (
             f" that hold in {place_label}." if placed and place_label else "."
         )
         if not placed and practices:
@@ -155,7 +156,8 @@ def judge(
         near = list(dict.fromkeys(label(c.statement.practice) for c in items if c.statement.practice))
         note = (
             "The graph holds nothing on this question itself; the nearest it holds is "
-            f"{_join(near[:3]) or 'a few loosely related statements'}, which may not bear on it. {ADD_HINT}"
+            f"{join_labels(near[:3]) or 'a few loosely related statements'}, which may not bear on it. "
+            + ADD_HINT
         )
     else:
         verdict = "none"
@@ -163,7 +165,8 @@ def judge(
     return Coverage(verdict=verdict, note=note, practices=practices)
 
 
-def _join(labels: Sequence[str]) -> str:
+def join_labels(labels: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
     if len(labels) <= 1:
         return "".join(labels)
     return ", ".join(labels[:-1]) + " and " + labels[-1]
@@ -172,4 +175,4 @@ def _join(labels: Sequence[str]) -> str:
 def _places(places: Sequence[str]) -> str:
     shown = list(places[:_MAX_PLACES_SHOWN])
     extra = len(places) - len(shown)
-    return _join(shown + ([f"{extra} other places"] if extra > 0 else [])) or "other contexts"
+    return join_labels(shown + ([f"{extra} other places"] if extra > 0 else [])) or "other contexts"

@@ -143,7 +143,11 @@ class RelevanceModel:
 
     def relevance(self, signals: Signals) -> float:
         """The calibrated chance, in [0, 1], that the statement is about the question."""
-        return _sigmoid(float(self.weights @ signals.vector()))
+        return self.probability(signals.vector())
+
+    def probability(self, vector: np.ndarray) -> float:
+        """The model's chance for a feature vector (a row of :meth:`Signals.vector`)."""
+        return _sigmoid(float(self.weights @ vector))
 
     def topic(self, signals: Signals) -> float:
         """The chance that the statement's practice is what the prompt asks about,

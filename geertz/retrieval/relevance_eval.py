@@ -117,7 +117,8 @@ def evaluate_relevance(
     scores: list[float] = []
     labels: list[bool] = []
     for case in cases:
-        pack = retriever.context(case.prompt, k=k)
+        ranking = retriever.rank(case.prompt, k=k)
+        pack = retriever.pack(ranking, k=k)
         report.cases[case.kind] += 1
         report.verdicts[case.kind][pack.coverage.verdict] += 1
         report.pack_sizes[case.kind].append(len(pack.items))
@@ -132,7 +133,7 @@ def evaluate_relevance(
         )
         if wrong:
             report.failures.append((case.id, expected, verdict))
-        for candidate in retriever.rank(case.prompt, k=k).candidates:
+        for candidate in ranking.candidates:
             scores.append(candidate.relevance)
             labels.append(_relevant(case, candidate))
     report.calibration = calibration_table(scores, labels)
@@ -165,7 +166,7 @@ def fit_relevance(
             continue
         model = RelevanceModel(fit_weights([v for v, _ in train], [y for _, y in train]))
         for vector, label in test:
-            held_scores.append(float(1 / (1 + np.exp(-float(model.weights @ vector)))))
+            held_scores.append(model.probability(vector))
             held_labels.append(label)
     weights = fit_weights([v for _, v, _ in rows], [y for _, _, y in rows])
     assert len(weights) == len(FEATURES)

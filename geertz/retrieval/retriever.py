@@ -98,6 +98,7 @@ class Ranking:
     """The candidates for one prompt (see :meth:`Retriever.rank`); ``cultural`` is False
     for a prompt that asks nothing cultural, which then has no candidates."""
 
+    prompt: str
     frame: Frame
     candidates: list[Candidate]
     excluded: int
@@ -273,7 +274,20 @@ class Retriever:
         ranking = self.rank(
             prompt, messages=messages, user_context=user_context, k=k, allow_restricted=allow_restricted
         )
-        frame = ranking.frame
+        return self.pack(ranking, k=k, min_relevance=min_relevance, started=started)
+
+    def pack(
+        self,
+        ranking: Ranking,
+        *,
+        k: int = 10,
+        min_relevance: float | None = None,
+        started: float | None = None,
+    ) -> ContextPack:
+        """The ContextPack chosen from ``ranking`` (see :meth:`rank`); ``started`` is the
+        ``time.perf_counter()`` the timing counts from."""
+        started = time.perf_counter() if started is None else started
+        prompt, frame = ranking.prompt, ranking.frame
         cues = {facet: cues for facet, cues in frame.cues.items()}
         if not ranking.cultural:
             return ContextPack(
@@ -323,7 +337,7 @@ class Retriever:
         query, similarity = self._similarity(prompt, frame)
         kinds = {m.kind for m in own.matches}
         if not has_strong_cue(kinds) and not self._cultural(prompt, query, kinds):
-            return Ranking(frame, [], 0, cultural=False)
+            return Ranking(prompt, frame, [], 0, cultural=False)
         # Scope-check only the strongest candidates: the check is the costly part.
         evidence = self._score(prompt, frame, limit=max(200, 20 * k), similarity=similarity)
         label = self._labels(frame)
@@ -374,7 +388,7 @@ class Retriever:
                     signals=signals,
                 )
             )
-        return Ranking(frame, candidates, excluded, cultural=True)
+        return Ranking(prompt, frame, candidates, excluded, cultural=True)
 
     def _similarity(self, prompt: str, frame: Frame) -> tuple[np.ndarray | None, np.ndarray | None]:
         """The prompt's vector and its similarity to every practice, unless a practice is
