@@ -31,6 +31,7 @@ from geertz.config import Settings, get_settings
 from geertz.engine import BACKENDS, ContextEngine
 from geertz.errors import GeertzError, LoadError, RDFSyntaxError
 from geertz.generation.answer import ThickAnswer
+from geertz.generation.blend_eval import evaluate_answers
 from geertz.graph import GraphStore, open_store
 from geertz.graph.blend import BLEND_GRAPH, blend_quads, read_blend
 from geertz.graph.gazetteer import GAZETTEER_GRAPHS, GazetteerReport, build_gazetteer
@@ -676,12 +677,21 @@ def eval_blend(
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="Evaluate only the first N cases.")
     ] = None,
+    answers: Annotated[
+        bool,
+        typer.Option(
+            "--answers",
+            help="Also write the default answer to each prompt and check that it names a majority answer.",
+        ),
+    ] = False,
 ) -> None:
     """Retrieval on BLEnD prompts whose country is implied by a city or a language, or absent.
 
     Reports Recall@1/5/10, MRR@10 and the wrong-country-first rate per cue, and
-    for cue-less prompts how often the missing place is flagged. Import BLEnD
-    first (geertz import blend DIR).
+    for cue-less prompts how often the missing place is flagged. With --answers,
+    also the share of implied-country prompts whose default answer contains an
+    answer of the largest annotator cluster. Import BLEnD first (geertz import
+    blend DIR).
     """
     if split not in ("dev", "test"):
         raise typer.BadParameter("use dev or test", param_hint="--split")
@@ -690,11 +700,25 @@ def eval_blend(
             raise typer.BadParameter(
                 "the store has no BLEnD graph; run `geertz import blend DIR` first", param_hint="--store"
             )
-        retriever = _engine(store).retriever
-        cases = list(build_cases(read_blend(directory), split))  # type: ignore[arg-type]
-        report = evaluate(retriever, cases[:limit] if limit else cases, split=split)
+        engine = _engine(store)
+        records = list(read_blend(directory))
+        cases = list(build_cases(records, split))  # type: ignore[arg-type]
+        cases = cases[:limit] if limit else cases
+        report = evaluate(engine.retriever, cases, split=split)
+        answered = (
+            evaluate_answers(engine.retriever, engine.answerer, cases, records, split=split, k=8)
+            if answers
+            else None
+        )
     if as_json:
-        sys.stdout.write(json.dumps(dataclasses.asdict(report), indent=2) + "\n")
+        data = dataclasses.asdict(report)
+        if answered:
+            data["answers"] = {
+                "majority_answer_rate": round(answered.rate(), 3),
+                "by_cue": {cue: round(answered.rate(cue), 3) for cue in sorted(answered.cases)},
+                "cases": dict(answered.cases),
+            }
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
     table = Table("cue", "cases", *METRICS.values(), title=f"BLEnD {split}")
     for cue, m in report.by_cue.items():
@@ -707,6 +731,12 @@ def eval_blend(
             f"{report.no_cue['confident_single_country']:.3f}"
         )
     console.print(f"mean retrieval time {report.mean_ms} ms")
+    if answered:
+        by_cue = ", ".join(f"{cue} {answered.rate(cue):.3f}" for cue in sorted(answered.cases))
+        console.print(
+            f"answers naming a majority answer: {answered.rate():.3f} of "
+            f"{sum(answered.cases.values())} implied-country prompts ({by_cue})"
+        )
 
 
 @eval_app.command("relevance")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from geertz.i18n import N_, say
 from geertz.retrieval.pack import Coverage, CoveredPractice, ItemRole, Verdict
 from geertz.retrieval.relevance import Signals
 from geertz.retrieval.snapshot import Statement
@@ -35,13 +36,34 @@ TOPIC_AT = 0.5
 _MAX_CONTRASTS = 3
 _MAX_PLACES_SHOWN = 5
 
-NOT_CULTURAL_NOTE = (
+NOT_CULTURAL_NOTE = N_(
     "This does not ask about cultural practice, so geertz adds no context. geertz answers "
     "questions about what practices mean to the communities that hold them, where and when."
 )
-ADD_HINT = (
+ADD_HINT = N_(
     "A domain expert can add it as statements with their holders, scope and sources (see ontology/README.md)."
 )
+_COVERED = N_("The graph holds statements on {practices}.")
+_COVERED_HERE = N_("The graph holds statements on {practices} that hold in {place}.")
+_SCOPED = N_("They are scoped to {places}, so where this happens matters.")
+_ELSEWHERE_HERE = N_(
+    "The graph holds nothing on {practice} in {place}. It records it only for {places}, which may not "
+    "hold there."
+)
+_ELSEWHERE = N_(
+    "The graph holds nothing on {practice} in the context you describe. It records it only for {places}, "
+    "which may not hold there."
+)
+_NEAREST = N_(
+    "The graph holds nothing on this question itself; the nearest it holds is {practices}, which may not "
+    "bear on it."
+)
+_LOOSELY = N_("a few loosely related statements")
+_NOTHING = N_("The graph holds nothing that bears on this.")
+_THIS = N_("this")
+_AND = N_("{first} and {last}")
+_OTHERS = N_("{count} other places")
+_OTHER_CONTEXTS = N_("other contexts")
 
 
 @dataclass
@@ -96,8 +118,27 @@ def select(
     slots = min(len(contrasts), k // 4) if answers else min(len(contrasts), k)
     # The most relevant first, by tenths, so that within a tenth the retrieval order
     # (the narrowest scope first, competing readings together) stands; contrast after.
-    answers = sorted(answers, key=lambda c: -int(c.relevance * 10))[: max(0, k - slots)]
+    answers = _most_agreed_first(sorted(answers, key=lambda c: -int(c.relevance * 10)))
+    answers = answers[: max(0, k - slots)]
     return answers + contrasts[: k - len(answers)]
+
+
+def _most_agreed_first(candidates: list[Candidate]) -> list[Candidate]:
+    """Within each practice, the readings most of their holders share come first, in
+    the places that practice's readings already take: where a pack cannot hold every
+    answer to a survey question, it keeps the most common ones."""
+    positions: dict[str, list[int]] = {}
+    for index, c in enumerate(candidates):
+        positions.setdefault(c.statement.practice or c.statement.iri, []).append(index)
+    ordered = list(candidates)
+    for places in positions.values():
+        members = sorted(
+            (candidates[i] for i in places),
+            key=lambda c: -(c.statement.agreement if c.statement.agreement is not None else -1.0),
+        )
+        for index, c in zip(places, members, strict=True):
+            ordered[index] = c
+    return ordered
 
 
 def judge(
@@ -108,9 +149,11 @@ def judge(
     place_label: str | None,
     label: Callable[[str], str],
     held_in: Callable[[str], list[str]],
+    language: str | None = None,
 ) -> Coverage:
     """The coverage verdict for a prompt from its ranked ``candidates`` and the
-    ``items`` kept; ``held_in`` lists the places a practice's statements are scoped to."""
+    ``items`` kept; ``held_in`` lists the places a practice's statements are scoped to.
+    The note is written in ``language`` where geertz has a catalogue for it."""
     topics: dict[str, float] = {}
     in_scope: dict[str, bool] = {}
     for c in candidates:
@@ -136,43 +179,43 @@ def judge(
     if covered:
         verdict = "covered"
         shown = list(dict.fromkeys(label(c.statement.practice) for c in covered if c.statement.practice))
-        note = f"The graph holds statements on {join_labels(shown[:3]) or 'this'}" + (
-            f" that hold in {place_label}." if placed and place_label else "."
-        )
-        if not placed and practices:
-            places = practices[0].held_in
-            if places:
-                note += f" They are scoped to {_places(places)}, so where this happens matters."
+        named = join_labels(shown[:3], language) or say(_THIS, language)
+        if placed and place_label:
+            note = say(_COVERED_HERE, language, practices=named, place=place_label)
+        else:
+            note = say(_COVERED, language, practices=named)
+        if not placed and practices and practices[0].held_in:
+            note += " " + say(_SCOPED, language, places=_places(practices[0].held_in, language))
     elif practices and any(not p.in_scope for p in practices) and any(p.held_in for p in practices):
         verdict = "related"
         first = practices[0]
-        where = f" in {place_label}" if placed and place_label else " in the context you describe"
-        note = (
-            f"The graph holds nothing on {first.label}{where}. It records it only for "
-            f"{_places(first.held_in)}, which may not hold there. {ADD_HINT}"
-        )
+        places = _places(first.held_in, language)
+        if placed and place_label:
+            note = say(_ELSEWHERE_HERE, language, practice=first.label, place=place_label, places=places)
+        else:
+            note = say(_ELSEWHERE, language, practice=first.label, places=places)
+        note += " " + say(ADD_HINT, language)
     elif items:
         verdict = "related"
         near = list(dict.fromkeys(label(c.statement.practice) for c in items if c.statement.practice))
-        note = (
-            "The graph holds nothing on this question itself; the nearest it holds is "
-            f"{join_labels(near[:3]) or 'a few loosely related statements'}, which may not bear on it. "
-            + ADD_HINT
-        )
+        nearest = join_labels(near[:3], language) or say(_LOOSELY, language)
+        note = say(_NEAREST, language, practices=nearest) + " " + say(ADD_HINT, language)
     else:
         verdict = "none"
-        note = f"The graph holds nothing that bears on this. {ADD_HINT}"
+        note = say(_NOTHING, language) + " " + say(ADD_HINT, language)
     return Coverage(verdict=verdict, note=note, practices=practices)
 
 
-def join_labels(labels: Sequence[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
+def join_labels(labels: Sequence[str], language: str | None = None) -> str:
+    """ "a", "a and b", "a, b and c" (the conjunction in ``language``)."""
     if len(labels) <= 1:
         return "".join(labels)
-    return ", ".join(labels[:-1]) + " and " + labels[-1]
+    return say(_AND, language, first=", ".join(labels[:-1]), last=labels[-1])
 
 
-def _places(places: Sequence[str]) -> str:
+def _places(places: Sequence[str], language: str | None = None) -> str:
     shown = list(places[:_MAX_PLACES_SHOWN])
     extra = len(places) - len(shown)
-    return join_labels(shown + ([f"{extra} other places"] if extra > 0 else [])) or "other contexts"
+    if extra > 0:
+        shown.append(say(_OTHERS, language, count=extra))
+    return join_labels(shown, language) or say(_OTHER_CONTEXTS, language)
