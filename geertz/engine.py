@@ -20,6 +20,7 @@ from geertz.generation.backend import LLMBackend, Message
 from geertz.generation.backends import LocalBackend, OpenAIBackend
 from geertz.generation.extractive import ExtractiveBackend
 from geertz.graph import GraphStore, open_store
+from geertz.i18n import requested_language
 from geertz.retrieval.embed import default_embedder
 from geertz.retrieval.pack import ContextPack
 from geertz.retrieval.retriever import Retriever
@@ -77,10 +78,16 @@ class ContextEngine:
         user_context: dict[str, str] | None = None,
         k: int = 10,
         allow_restricted: bool = False,
+        language: str | None = None,
     ) -> ContextPack:
         """The ContextPack for ``prompt``; see :meth:`Retriever.context`."""
         return self.retriever.context(
-            prompt, messages=messages, user_context=user_context, k=k, allow_restricted=allow_restricted
+            prompt,
+            messages=messages,
+            user_context=user_context,
+            k=k,
+            allow_restricted=allow_restricted,
+            language=language,
         )
 
     def answer(
@@ -118,8 +125,14 @@ class ContextEngine:
         allow_restricted: bool,
     ) -> ContextPack:
         earlier = [m.content for m in history if m.role == "user"]
+        language = requested_language(m.content for m in history if m.role == "system")
         return self.context(
-            prompt, messages=earlier, user_context=user_context, k=k, allow_restricted=allow_restricted
+            prompt,
+            messages=earlier,
+            user_context=user_context,
+            k=k,
+            allow_restricted=allow_restricted,
+            language=language,
         )
 
     def reload(self) -> int:

@@ -106,6 +106,11 @@ class ThickAnswer(BaseModel):
     checks: dict[str, Check] = Field(default_factory=dict)
     backend: str
     fallback: Fallback | None = None
+    language: str | None = Field(
+        None,
+        description="The language the answer is written in (the prompt's, or the one a system message "
+        "asked for), as a BCP 47 primary subtag; null when the prompt was too short to tell.",
+    )
     coverage: Coverage | None = Field(
         None, description="The pack's coverage verdict: what the graph holds on the question."
     )

@@ -22,6 +22,7 @@ from geertz.generation.extractive import ExtractiveBackend
 from geertz.generation.parse import parse_answer
 from geertz.generation.prompts import NOT_CULTURAL_REPLY, answer_messages, repair_messages
 from geertz.generation.verify import verify
+from geertz.i18n import say
 from geertz.retrieval.pack import ContextPack
 
 __all__ = ["Answerer"]
@@ -78,7 +79,9 @@ class Answerer:
         return ChatRequest(messages=answer_messages(pack, history), pack=pack, max_tokens=self.max_tokens)
 
     def _checked(self, text: str, pack: ContextPack, backend: str) -> ThickAnswer:
-        answer = parse_answer(text, pack, backend).model_copy(update={"coverage": pack.coverage})
+        answer = parse_answer(text, pack, backend).model_copy(
+            update={"coverage": pack.coverage, "language": pack.language}
+        )
         return verify(answer, pack)
 
     def _not_cultural(self, pack: ContextPack, history: tuple[Message, ...]) -> ThickAnswer:
@@ -90,7 +93,7 @@ class Answerer:
             )
         }
         if not self.backend.uses_model:
-            text, backend, fallback = NOT_CULTURAL_REPLY, self.backend.name, None
+            text, backend, fallback = say(NOT_CULTURAL_REPLY, pack.language), self.backend.name, None
         else:
             request = ChatRequest(
                 messages=(*history, Message("user", pack.prompt)), pack=None, max_tokens=self.max_tokens
@@ -99,10 +102,15 @@ class Answerer:
                 text, backend, fallback = self.backend.complete(request), self.backend.name, None
             except LLMError as exc:
                 log.info("the model could not answer a turn that is not cultural: %s", exc)
-                text, backend = NOT_CULTURAL_REPLY, "extractive"
+                text, backend = say(NOT_CULTURAL_REPLY, pack.language), "extractive"
                 fallback = Fallback(backend=self.backend.name, reason=f"the model could not answer: {exc}")
         return ThickAnswer(
-            answer=text.strip(), backend=backend, fallback=fallback, coverage=pack.coverage, checks=checks
+            answer=text.strip(),
+            backend=backend,
+            fallback=fallback,
+            language=pack.language,
+            coverage=pack.coverage,
+            checks=checks,
         )
 
     def _repaired(self, text: str, request: ChatRequest, pack: ContextPack) -> ThickAnswer:

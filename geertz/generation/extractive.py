@@ -16,16 +16,22 @@ from typing import ClassVar
 from geertz.errors import LLMError
 from geertz.generation.backend import ChatRequest, LLMBackend
 from geertz.generation.prompts import (
+    ANY_HOLDER,
     ASSUMED_PLACE,
     CONTRAST,
     ELSEWHERE_LEAD,
     HOLDER_LEAD,
+    HOLDER_PLACE,
     LOW_CONFIDENCE,
     NOT_CULTURAL_REPLY,
     THIN_NOTE,
-    VARIATION,
+    VARIATION_BY,
+    VARIATION_ON,
+    VARIATION_PLAIN,
+    line_label,
 )
 from geertz.generation.verify import is_low, is_thin, mentions
+from geertz.i18n import say
 from geertz.retrieval.coverage import join_labels
 from geertz.retrieval.pack import ContextPack, PackItem
 from geertz.retrieval.rank import STOPWORDS, tokens
@@ -58,40 +64,47 @@ def compose(pack: ContextPack) -> str:
     says what to do and what it means, and to whom (norms before interpretations,
     practice by practice), then where it differs, then what was assumed or is missing.
     """
+    language = pack.language
     if pack.coverage.verdict == "not_cultural":
-        return NOT_CULTURAL_REPLY
+        return say(NOT_CULTURAL_REPLY, language)
     numbers = {item.iri: n for n, item in enumerate(pack.items, start=1)}
     body: list[str] = []
     if pack.coverage.verdict != "covered" and pack.coverage.note:
         body.append(" ".join(pack.coverage.note.split()))
     groups = _groups(pack)
     for group in groups:
-        body.append(" ".join(_sentence(item, numbers[item.iri]) for item in group))
+        body.append(" ".join(_sentence(item, numbers[item.iri], language) for item in group))
     shown = {item.iri for group in groups for item in group}
     elsewhere = [] if groups else _elsewhere(pack)
     if elsewhere:
         practice = elsewhere[0].practice_label or elsewhere[0].label
         places = list(dict.fromkeys(p for item in elsewhere for p in item.scope.get("place", [])))
-        lead = ELSEWHERE_LEAD.format(practice=practice, places=join_labels(places) or "other contexts")
-        body.append(lead + " " + " ".join(_sentence(item, numbers[item.iri]) for item in elsewhere))
+        lead = say(
+            ELSEWHERE_LEAD,
+            language,
+            practice=practice,
+            places=join_labels(places, language) or say("other contexts", language),
+        )
+        body.append(lead + " " + " ".join(_sentence(item, numbers[item.iri], language) for item in elsewhere))
         shown.update(item.iri for item in elsewhere)
     lines = ["\n\n".join(body)] if body else []
-    for variation in pack.variations:
-        cited = "".join(f"[{numbers[m]}]" for m in variation.members if m in numbers)
+    variation, assumption, question, note = (
+        line_label(kind, language) for kind in ("variation", "assumption", "question", "note")
+    )
+    for record in pack.variations:
+        cited = "".join(f"[{numbers[m]}]" for m in record.members if m in numbers)
         if cited:  # it bears on items the pack shows (the other side may have stayed out)
-            lines.append(f"Variation: {_variation_text(variation.dimension, variation.note)} {cited}")
+            lines.append(f"{variation}: {_variation_text(record.dimension, record.note, language)} {cited}")
     contrasts = [i for i in pack.items if i.applies is False and i.iri not in shown]
     for item in contrasts[:_MAX_CONTRASTS]:
-        lines.append(
-            "Variation: "
-            + CONTRAST.format(text=_lead(item) + _one_sentence(item.text))
-            + f" [{numbers[item.iri]}]"
-        )
-    lines += [f"Assumption: {text}" for text in _assumptions(pack)]
-    lines += [f"Question: {missing.question}" for missing in pack.missing]
+        text = say(CONTRAST, language, text=_lead(item, language) + _one_sentence(item.text))
+        lines.append(f"{variation}: {text} [{numbers[item.iri]}]")
+    lines += [f"{assumption}: {text}" for text in _assumptions(pack)]
+    lines += [f"{question}: {missing.question}" for missing in pack.missing]
+    thin = f"{note}: {say(THIN_NOTE, language)}"
     if is_thin(pack) and pack.coverage.verdict == "covered":
-        lines.insert(0, f"Note: {THIN_NOTE}")
-    return "\n".join(lines).strip() or f"Note: {THIN_NOTE}"
+        lines.insert(0, thin)
+    return "\n".join(lines).strip() or thin
 
 
 def _elsewhere(pack: ContextPack) -> list[PackItem]:
@@ -101,10 +114,11 @@ def _elsewhere(pack: ContextPack) -> list[PackItem]:
     return items[:_PER_PRACTICE]
 
 
-def _variation_text(dimension: str, note: str | None) -> str:
+def _variation_text(dimension: str, note: str | None, language: str | None = None) -> str:
     dimension = dimension.strip().rstrip(".")
     short = bool(dimension) and len(dimension) <= 60 and dimension[:1].islower()
-    lead = VARIATION.format(dimension=f"by {dimension}" if short else f"({dimension})" if dimension else "")
+    message = VARIATION_BY if short else VARIATION_ON if dimension else VARIATION_PLAIN
+    lead = say(message, language, dimension=dimension) if dimension else say(message, language)
     body = _one_sentence(note).rstrip(".") if note else ""
     return f"{lead.strip()}: {body}." if body else f"{lead.strip()}."
 
@@ -120,13 +134,13 @@ def _groups(pack: ContextPack) -> list[list[PackItem]]:
     return [sorted(group, key=lambda item: item.kind != "norm") for group in groups]
 
 
-def _sentence(item: PackItem, number: int) -> str:
-    hedge = LOW_CONFIDENCE if is_low(item) else ""
+def _sentence(item: PackItem, number: int, language: str | None = None) -> str:
+    hedge = say(LOW_CONFIDENCE, language) if is_low(item) else ""
     text = _one_sentence(item.text).rstrip(".")
-    return f"{_lead(item)}{text}{hedge}. [{number}]"
+    return f"{_lead(item, language)}{text}{hedge}. [{number}]"
 
 
-def _lead(item: PackItem) -> str:
+def _lead(item: PackItem, language: str | None = None) -> str:
     """'Among <holders> in <place>: ' unless the statement's own words already say it."""
     said = set(tokens(item.text))
     holders = [h.label for h in item.held_by]
@@ -136,15 +150,15 @@ def _lead(item: PackItem) -> str:
     if names_holder and names_scope:
         return ""
     places = item.scope.get("place", [])
-    who = ", ".join(holders) if holders else "those who hold this view"
+    who = ", ".join(holders) if holders else say(ANY_HOLDER, language)
     where = ""
     if places:
         # Places the holders' own names leave out ("US diners" already says where).
         named = [p for p in places if not mentions(set(tokens(who)), [p])]
-        where = f" in {', '.join(named)}" if named else ""
+        where = say(HOLDER_PLACE, language, places=", ".join(named)) if named else ""
     elif not names_scope:
         where = f" ({scoped[0]})"
-    return HOLDER_LEAD.format(holders=who, where=where)
+    return say(HOLDER_LEAD, language, holders=who, where=where)
 
 
 def _one_sentence(text: str) -> str:
@@ -170,4 +184,4 @@ def _assumptions(pack: ContextPack) -> list[str]:
         and first.matched_text.casefold() in pack.prompt.casefold()
     ):
         return []
-    return [ASSUMED_PLACE.format(label=first.label, matched=first.matched_text)]
+    return [say(ASSUMED_PLACE, pack.language, label=first.label, matched=first.matched_text)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from geertz.generation.answer import Citation, Claim, Stance, ThickAnswer, VariationClaim
-from geertz.generation.prompts import GAP, describe_scope
+from geertz.generation.prompts import LINE_LABELS, describe_scope, gap_pattern, line_label
 from geertz.retrieval.pack import ContextPack, PackItem
 
 __all__ = ["CITATION", "parse_answer", "sentences"]
@@ -19,7 +19,10 @@ _LINE_KINDS = {
     "clarifying question": "question",
     "note": "note",
 }
-_LABELLED = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*)?([A-Za-z ]{4,20}?)(?:\*\*)?\s*:\s*(.+)$")
+# A line's label: a few words in any script, then a colon (a full-width one too).
+_LABELLED = re.compile(
+    r"^\s*(?:[-*]\s*)?(?:\*\*)?([^\W\d_][^\d:\uff1a*]{1,28}?)(?:\*\*)?\s*[:\uff1a]\s*(.+)$"
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[\d{1,3}\])+)?\s+(?=[A-Z\"\u201c(])")
 
 
@@ -41,6 +44,10 @@ def parse_answer(text: str, pack: ContextPack, backend: str) -> ThickAnswer:
     and evidence. Numbers outside the pack are kept in ``citations`` too, with
     ``valid=False`` (and IRI ``"invalid:<n>"``), so the verifier can reject them.
     """
+    kinds: dict[str, str] = dict(_LINE_KINDS)
+    for name in LINE_LABELS:  # the labels in the pack's language too
+        kinds.setdefault(line_label(name, pack.language).casefold(), name)
+    gap = gap_pattern(pack.language)
     claims: list[Claim] = []
     variation: list[VariationClaim] = []
     questions: list[str] = []
@@ -63,7 +70,7 @@ def parse_answer(text: str, pack: ContextPack, backend: str) -> ThickAnswer:
         if not line.strip():
             continue
         labelled = _LABELLED.match(line)
-        kind = _LINE_KINDS.get(labelled.group(1).strip().lower()) if labelled else None
+        kind = kinds.get(labelled.group(1).strip().casefold()) if labelled else None
         if labelled and kind:
             body = labelled.group(2).strip()
             if kind == "variation":
@@ -80,7 +87,7 @@ def parse_answer(text: str, pack: ContextPack, backend: str) -> ThickAnswer:
             if sentence.rstrip().endswith("?") and not cited:
                 questions.append(sentence)
                 continue
-            if not cited and GAP.search(sentence):
+            if not cited and gap.search(sentence):
                 continue  # it says what the graph does not hold: a statement about coverage
             claims.append(_claim(sentence, cited))
     return ThickAnswer(

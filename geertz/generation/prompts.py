@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from geertz.generation.backend import Message
+from geertz.i18n import N_, base_language, language_name, say
 from geertz.retrieval.pack import ContextPack, PackItem
 
 __all__ = [
@@ -71,21 +72,53 @@ GAP = re.compile(
     r"holds little|little (is )?recorded|(a domain )?expert can add)",
     re.I,
 )
-NOT_CULTURAL_REPLY = (
+NOT_CULTURAL_REPLY = N_(
     "That is not a question about cultural practice, so geertz has nothing to add to it. geertz "
     "answers questions about what practices mean to the communities that hold them, where and when: "
     "ask, for example, what to bring to a wedding in a given place, or how a greeting is read there."
 )
-ELSEWHERE_LEAD = "Here is how {practice} is read in {places}, which may not hold there."
+ELSEWHERE_LEAD = N_("Here is how {practice} is read in {places}, which may not hold there.")
+#: Words that say what the graph lacks, in the answer's language: a translator lists
+#: them separated by "|"; an answer to a pack that is not "covered" must open with one.
+GAP_WORDS = N_(
+    "holds nothing|holds no|holds little|does not hold|does not cover|not covered|nothing recorded|"
+    "which may not hold|an expert can add"
+)
 
 # Phrases of the extractive backend.
-THIN_NOTE = "The graph holds little on this, so what follows is partial."
-ASSUMED_PLACE = "I took the setting to be {label}, from \u201c{matched}\u201d in your message."
-NO_PLACE = "This is not tied to one place in the graph; practice may differ where you are."
-LOW_CONFIDENCE = " (a reading recorded with low confidence or agreement, so treat it as tentative)"
-CONTRAST = "Elsewhere it differs: {text}"
-VARIATION = "Readings differ {dimension}"
-HOLDER_LEAD = "Among {holders}{where}: "
+THIN_NOTE = N_("The graph holds little on this, so what follows is partial.")
+ASSUMED_PLACE = N_("I took the setting to be {label}, from \u201c{matched}\u201d in your message.")
+LOW_CONFIDENCE = N_(" (a reading recorded with low confidence or agreement, so treat it as tentative)")
+CONTRAST = N_("Elsewhere it differs: {text}")
+VARIATION_BY = N_("Readings differ by {dimension}")
+VARIATION_ON = N_("Readings differ ({dimension})")
+VARIATION_PLAIN = N_("Readings differ")
+HOLDER_LEAD = N_("Among {holders}{where}: ")
+HOLDER_PLACE = N_(" in {places}")
+ANY_HOLDER = N_("those who hold this view")
+#: The labels of the answer format's lines, as the extractive answer writes them.
+LINE_LABELS = {
+    "variation": N_("Variation"),
+    "assumption": N_("Assumption"),
+    "question": N_("Question"),
+    "note": N_("Note"),
+}
+#: Rule 9 of the system prompt: the language to write in.
+ANSWER_LANGUAGE = "9. Write your answer in {language}, whatever language the context is in."
+
+
+def gap_pattern(language: str | None) -> re.Pattern[str]:
+    """What states a gap, in English and in ``language``: :data:`GAP` and the
+    catalogue's :data:`GAP_WORDS` for it."""
+    words = [w.strip() for w in say(GAP_WORDS, language).split("|") if w.strip()]
+    if base_language(language) in ("", "en") or not words:
+        return GAP
+    return re.compile(GAP.pattern + "|" + "|".join(re.escape(w) for w in words), re.I)
+
+
+def line_label(kind: str, language: str | None) -> str:
+    """The label of an answer line (``"variation"`` …) in ``language``."""
+    return say(LINE_LABELS[kind], language)
 
 _UNSAFE = re.compile(r"<<<|>>>|[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -143,7 +176,16 @@ def render_context(pack: ContextPack) -> str:
 def answer_messages(pack: ContextPack, history: tuple[Message, ...] = ()) -> tuple[Message, ...]:
     """The chat a model is asked to complete: rules, earlier turns, then the question with its context."""
     question = f"Question: {clean(pack.prompt)}\n\n{render_context(pack)}"
-    return (Message("system", SYSTEM_PROMPT), *history, Message("user", question))
+    return (Message("system", system_prompt(pack.language)), *history, Message("user", question))
+
+
+def system_prompt(language: str | None) -> str:
+    """The rules, with the language to answer in when it is not English."""
+    if base_language(language) in ("", "en"):
+        return SYSTEM_PROMPT
+    rule = ANSWER_LANGUAGE.format(language=language_name(language or ""))
+    last = "\nAnswer in a few short paragraphs."
+    return SYSTEM_PROMPT.replace(last, f"\n{rule}{last}")
 
 
 def repair_messages(first: tuple[Message, ...], answer: str, failures: dict[str, str]) -> tuple[Message, ...]:

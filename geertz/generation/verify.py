@@ -31,7 +31,7 @@ import re
 
 from geertz.generation.answer import Check, ThickAnswer
 from geertz.generation.parse import sentences
-from geertz.generation.prompts import GAP
+from geertz.generation.prompts import gap_pattern
 from geertz.retrieval.pack import ContextPack, PackItem
 from geertz.retrieval.rank import tokens
 
@@ -263,7 +263,7 @@ def _states_coverage(answer: ThickAnswer, pack: ContextPack) -> Check:
         return _fail(f"the context's coverage is {verdict!r}, but the answer claims the graph covers it")
     lines = [line for line in answer.answer.splitlines() if line.strip()]
     opening = " ".join(sentences(" ".join(lines[:_OPENING_SENTENCES]))[:_OPENING_SENTENCES])
-    if GAP.search(opening):
+    if gap_pattern(pack.language).search(opening):
         return _ok(f"the coverage is {verdict!r}, and the answer opens by saying what the graph lacks")
     return _fail(
         f"the context's coverage is {verdict!r} ({_quote(pack.coverage.note)}), and the answer does not "

@@ -12,6 +12,11 @@ country file) record becomes, in ``https://w3id.org/geertz/graph/blend``:
 - one ``gz:Practice`` per question ID, labelled with the question with its
   country removed.
 
+Where the annotators wrote in another language, each interpretation also carries
+their own question and answers as a ``gz:text`` tagged with that language
+(``el-GR``, ``ha-NG`` …), and each meaning their answer as a tagged label, beside the
+English ones.
+
 The graph carries the licence and the citation, so ShareAlike stays with it.
 Nothing from BLEnD is ever written into ``data/``.
 """
@@ -31,7 +36,15 @@ from geertz.errors import LoadError
 from geertz.graph.gazetteer import iso_place_iri
 from geertz.vocab import DCTERMS, GZ, GZ_DATA, GZ_GRAPH, RDF, SKOS, XSD
 
-__all__ = ["BLEND_GRAPH", "BLEND_PLACES", "BlendRecord", "blend_quads", "neutral_question", "read_blend"]
+__all__ = [
+    "BLEND_GRAPH",
+    "BLEND_LANGUAGES",
+    "BLEND_PLACES",
+    "BlendRecord",
+    "blend_quads",
+    "neutral_question",
+    "read_blend",
+]
 
 BLEND_GRAPH = GZ_GRAPH + "blend"
 LICENCE = "https://creativecommons.org/licenses/by-sa/4.0/"
@@ -59,6 +72,25 @@ BLEND_PLACES: dict[str, tuple[str, str]] = {
     "US": (iso_place_iri("US"), "US"),
     "West_Java": (iso_place_iri("ID-JB"), "West Java"),
 }
+# file stem -> the language (BCP 47) of its annotators' own question and answers.
+BLEND_LANGUAGES: dict[str, str] = {
+    "Algeria": "ar-DZ",
+    "Assam": "as-IN",
+    "Azerbaijan": "az-AZ",
+    "China": "zh-CN",
+    "Ethiopia": "am-ET",
+    "Greece": "el-GR",
+    "Indonesia": "id-ID",
+    "Iran": "fa-IR",
+    "Mexico": "es-MX",
+    "North_Korea": "ko-KP",
+    "Northern_Nigeria": "ha-NG",
+    "South_Korea": "ko-KR",
+    "Spain": "es-ES",
+    "UK": "en-GB",
+    "US": "en-US",
+    "West_Java": "su-ID",
+}
 TOPIC_DOMAINS = {
     "Food": "food",
     "Family": "family",
@@ -74,7 +106,9 @@ _G = NamedNode(BLEND_GRAPH)
 
 @dataclass(frozen=True)
 class BlendRecord:
-    """One (question ID, country file) record with its answer clusters."""
+    """One (question ID, country file) record with its answer clusters: English answers
+    and vote count, and the same clusters' answers as the annotators wrote them, in
+    ``language``."""
 
     stem: str
     qid: str
@@ -82,6 +116,8 @@ class BlendRecord:
     question: str
     local_question: str
     clusters: tuple[tuple[tuple[str, ...], int], ...]
+    local_answers: tuple[tuple[str, ...], ...] = ()
+    language: str = "en"
 
 
 def read_blend(directory: Path) -> Iterator[BlendRecord]:
@@ -103,13 +139,10 @@ def read_blend(directory: Path) -> Iterator[BlendRecord]:
         except (OSError, json.JSONDecodeError) as exc:
             raise LoadError(f"cannot read {path.name}: {exc}", path=path) from exc
         for qid, entry in data.items():
+            answered = [c for c in entry.get("annotations", []) if c.get("count", 0) > 0]
             clusters = tuple(
-                (
-                    tuple(cluster.get("en_answers") or cluster.get("answers") or ()),
-                    int(cluster.get("count", 0)),
-                )
-                for cluster in entry.get("annotations", [])
-                if cluster.get("count", 0) > 0
+                (tuple(c.get("en_answers") or c.get("answers") or ()), int(c.get("count", 0)))
+                for c in answered
             )
             yield BlendRecord(
                 stem,
@@ -118,6 +151,8 @@ def read_blend(directory: Path) -> Iterator[BlendRecord]:
                 entry.get("en_question", ""),
                 entry.get("question", ""),
                 clusters,
+                tuple(tuple(c.get("answers") or ()) for c in answered),
+                BLEND_LANGUAGES[stem],
             )
 
 
@@ -213,7 +248,10 @@ def _record_quads(record: BlendRecord, practices: set[str], evidence: NamedNode)
     total = max(5, max(count for _, count in record.clusters))
     members = []
     decimal = NamedNode(XSD + "decimal")
+    # The annotators' own words, where they wrote in a language other than English.
+    local = record.language.split("-")[0] != "en" and bool(record.local_question)
     for index, (answers, count) in enumerate(record.clusters, start=1):
+        own = record.local_answers[index - 1] if index <= len(record.local_answers) else ()
         node = NamedNode(GZ_DATA + f"blend-{record.stem}-{record.qid}-a{index}")
         members.append(node)
         meaning = NamedNode(GZ_DATA + f"blend-meaning-{record.stem}-{record.qid}-a{index}")
@@ -222,6 +260,10 @@ def _record_quads(record: BlendRecord, practices: set[str], evidence: NamedNode)
         yield Quad(meaning, NamedNode(SKOS + "prefLabel"), _lit(answer), g)
         for variant in answers[1:]:
             yield Quad(meaning, NamedNode(SKOS + "altLabel"), _lit(variant), g)
+        if local and own:
+            yield Quad(meaning, NamedNode(SKOS + "prefLabel"), _lit(own[0], record.language), g)
+            for variant in own[1:]:
+                yield Quad(meaning, NamedNode(SKOS + "altLabel"), _lit(variant, record.language), g)
         yield Quad(node, _T, NamedNode(GZ + "Interpretation"), g)
         yield Quad(node, NamedNode(GZ + "ofPractice"), practice, g)
         yield Quad(node, NamedNode(GZ + "meaning"), meaning, g)
@@ -243,6 +285,9 @@ def _record_quads(record: BlendRecord, practices: set[str], evidence: NamedNode)
             ),
             g,
         )
+        if local and own:
+            text = f"{record.local_question} \u2014 {', '.join(own[:3])}"
+            yield Quad(node, NamedNode(GZ + "text"), _lit(text, record.language), g)
     if len(members) > 1:
         variation = NamedNode(GZ_DATA + f"blend-variation-{record.stem}-{record.qid}")
         yield Quad(variation, _T, NamedNode(GZ + "Variation"), g)

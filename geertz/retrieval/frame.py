@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from geertz.retrieval.labels import LabelIndex, LabelMatch
+from geertz.retrieval.language import UNDETERMINED, DetectedLanguage, detect_language
 from geertz.retrieval.pack import FrameCue
 from geertz.retrieval.places import PlaceGraph
 from geertz.retrieval.rank import STOPWORDS
@@ -73,6 +74,7 @@ class Frame:
     candidate_places: list[str] = field(default_factory=list)
     matches: list[LabelMatch] = field(default_factory=list)
     intent: str = "explain"
+    language: DetectedLanguage = UNDETERMINED  # the language the prompt is written in
 
     def iris(self, facet: str) -> set[str]:
         return {cue.iri for cue in self.cues.get(facet, []) if cue.iri}
@@ -93,7 +95,7 @@ def extract_frame(
 ) -> Frame:
     """Find the cues in ``prompt``; earlier turns and the user's stated context fill only
     the facets the prompt leaves open."""
-    frame = Frame()
+    frame = Frame(language=detect_language(prompt))
     sources = [prompt, *(f"{k}: {v}" for k, v in (user_context or {}).items())]
     for text in sources:
         _add_matches(frame, text, index.match(text), places)

@@ -156,6 +156,12 @@ class ContextPack(_Model):
     """The graph neighbourhood that anchors a thick answer to ``prompt``."""
 
     prompt: str
+    language: str | None = Field(
+        None,
+        description="The language the prompt is written in (a BCP 47 primary subtag, such as "
+        '"es"), or null when it is too short to tell. The pack\'s own phrases (coverage note, '
+        "questions) are written in it where geertz has a catalogue for it, and answers follow it.",
+    )
     frame: dict[str, list[FrameCue]] = Field(default_factory=dict)
     items: list[PackItem] = Field(default_factory=list)
     variations: list[VariationNote] = Field(default_factory=list)

@@ -108,10 +108,34 @@ STOPWORDS = frozenset(
 )
 
 
+# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Myanmar):
+# their runs are indexed as overlapping character pairs, the usual unit for them.
+_NO_SPACE_RUN = re.compile(
+    r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f]+"
+)
+
+
+def _words(folded: str) -> list[str]:
+    words: list[str] = []
+    for word in _WORD.findall(folded):
+        if not _NO_SPACE_RUN.search(word):
+            words.append(word)
+            continue
+        for piece in re.split(f"({_NO_SPACE_RUN.pattern})", word):
+            if not piece:
+                continue
+            if _NO_SPACE_RUN.fullmatch(piece):
+                words += [piece[i : i + 2] for i in range(max(len(piece) - 1, 1))]
+            else:
+                words.append(piece)
+    return words
+
+
 def tokens(text: str) -> list[str]:
-    """Folded word tokens without stopwords, crudely stemmed (plural and -ing/-ed endings)."""
+    """Folded word tokens without stopwords, crudely stemmed (plural and -ing/-ed endings);
+    in scripts written without spaces, overlapping character pairs."""
     out = []
-    for word in _WORD.findall(fold(text)):
+    for word in _words(fold(text)):
         if word in STOPWORDS or len(word) < 2:
             continue
         for suffixes in (("es", "s"), ("ing", "ed")):  # "greetings" -> "greeting" -> "greet"

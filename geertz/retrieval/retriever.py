@@ -20,10 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from geertz.graph.store import GraphStore
+from geertz.i18n import N_, base_language, say
 from geertz.retrieval.coverage import NOT_CULTURAL_NOTE, Candidate, judge, select
 from geertz.retrieval.embed import Embedder
 from geertz.retrieval.frame import Frame, extract_frame
 from geertz.retrieval.labels import LabelIndex
+from geertz.retrieval.language import DetectedLanguage
 from geertz.retrieval.pack import (
     ContextPack,
     Coverage,
@@ -86,6 +88,18 @@ _EXPAND_SHARE = 0.6
 # Each further statement of a practice already in the pack counts this much less, so
 # that one question asked in sixteen places does not fill the pack on its own.
 _REPEAT_DECAY = 0.85
+_WHERE_SHOWN = N_(
+    "Where is this happening, and in which community? The graph records different practice in {places}."
+)
+_WHERE_OTHERS = N_(
+    "Where is this happening, and in which community? The graph records different practice in {places} "
+    "and others."
+)
+_WHERE = N_(
+    "Where is this happening, and in which community? Practice differs from place to place, so geertz "
+    "has not guessed a country."
+)
+_WHICH_COMMUNITY = N_("Which community are you part of, or dealing with? Several hold different views here.")
 #: Items less relevant than this leave the pack (``GEERTZ_MIN_RELEVANCE``).
 DEFAULT_MIN_RELEVANCE = 0.2
 # Without an embedder, a prompt with no strong cue is cultural when a statement carries
@@ -169,7 +183,7 @@ class Retriever:
         self.ranker = GraphRanker(snapshot)
         documents = {}
         for st in snapshot.statements.values():
-            parts = [st.text]
+            parts = [st.text, *st.texts.values()]
             if st.practice:
                 parts += [snapshot.label(st.practice), snapshot.descriptions.get(st.practice, "")]
             parts += [snapshot.label(m) for m in st.meanings]
@@ -266,13 +280,20 @@ class Retriever:
         k: int = 10,
         allow_restricted: bool = False,
         min_relevance: float | None = None,
+        language: str | None = None,
     ) -> ContextPack:
         """The ContextPack for ``prompt``: frame, at most ``k`` statements at least
         ``min_relevance`` relevant (default :attr:`min_relevance`), a few kept as
-        contrast, variation, missing context and the coverage verdict."""
+        contrast, variation, missing context and the coverage verdict. The pack is in
+        ``language`` when given (a user's request), else in the prompt's own."""
         started = time.perf_counter()
         ranking = self.rank(
-            prompt, messages=messages, user_context=user_context, k=k, allow_restricted=allow_restricted
+            prompt,
+            messages=messages,
+            user_context=user_context,
+            k=k,
+            allow_restricted=allow_restricted,
+            language=language,
         )
         return self.pack(ranking, k=k, min_relevance=min_relevance, started=started)
 
@@ -289,11 +310,13 @@ class Retriever:
         started = time.perf_counter() if started is None else started
         prompt, frame = ranking.prompt, ranking.frame
         cues = {facet: cues for facet, cues in frame.cues.items()}
+        language = frame.language.code
         if not ranking.cultural:
             return ContextPack(
                 prompt=prompt,
+                language=language,
                 frame=cues,
-                coverage=Coverage(verdict="not_cultural", note=NOT_CULTURAL_NOTE),
+                coverage=Coverage(verdict="not_cultural", note=say(NOT_CULTURAL_NOTE, language)),
                 timing_ms=round((time.perf_counter() - started) * 1000, 2),
             )
         threshold = self.min_relevance if min_relevance is None else min_relevance
@@ -305,9 +328,11 @@ class Retriever:
             place_label=self.places.label(frame.places[0]) if frame.places else None,
             label=self.snapshot.label,
             held_in=self._held_in,
+            language=language,
         )
         return ContextPack(
             prompt=prompt,
+            language=language,
             frame=cues,
             items=[self._item(c, frame) for c in kept],
             variations=self._variations([c.statement for c in kept]),
@@ -325,11 +350,14 @@ class Retriever:
         user_context: dict[str, str] | None = None,
         k: int = 10,
         allow_restricted: bool = False,
+        language: str | None = None,
     ) -> Ranking:
         """Every candidate the pack for ``prompt`` is chosen from, best first, with its
         relevance signals, before the relevance threshold: what :meth:`context` and the
         relevance evaluation both read."""
         frame = extract_frame(prompt, self.index, self.places, history=messages, user_context=user_context)
+        if language:
+            frame.language = DetectedLanguage(base_language(language), 1.0, "requested")
         # Only the prompt's own words decide whether it is cultural: "thanks!" after a
         # question about Lagos is still chit-chat.
         own = frame if not (messages or user_context) else extract_frame(prompt, self.index, self.places)
@@ -599,7 +627,8 @@ class Retriever:
     def _item(self, candidate: Candidate, frame: Frame) -> PackItem:
         snap = self.snapshot
         st, applies = candidate.statement, candidate.applies
-        practice_label = snap.label(st.practice) if st.practice else None
+        language = frame.language.code  # text and labels in the prompt's language where the graph has them
+        practice_label = snap.label(st.practice, language) if st.practice else None
         evidence = []
         for e in st.evidence:
             title, url, citation = snap.evidence.get(e, (e, None, None))
@@ -608,14 +637,18 @@ class Retriever:
         return PackItem(
             iri=st.iri,
             kind="interpretation" if st.kind == "interpretation" else "norm",
-            label=practice_label or snap.label(st.iri),
-            text=st.text,
+            label=practice_label or snap.label(st.iri, language),
+            text=snap.text(st, language),
             score=round(candidate.score, 4),
             applies=applies,
             practice=st.practice,
             practice_label=practice_label,
-            held_by=[FrameCue(iri=h, label=snap.label(h), matched_text="") for h in st.holders],
-            scope={facet: [snap.label(v) for v in values] for facet, values in st.scope.items() if values},
+            held_by=[FrameCue(iri=h, label=snap.label(h, language), matched_text="") for h in st.holders],
+            scope={
+                facet: [snap.label(v, language) for v in values]
+                for facet, values in st.scope.items()
+                if values
+            },
             evidence=evidence,
             identifiers=list(st.identifiers),
             agreement=st.agreement,
@@ -659,31 +692,19 @@ class Retriever:
         return list(seen.values())
 
     def _missing(self, frame: Frame, items: list[tuple[Statement, bool | None]]) -> list[MissingContext]:
+        language = frame.language.code
         missing: list[MissingContext] = []
         if not frame.places and "community" not in frame.cues:
             regions = sorted({self.snapshot.label(p) for st, _ in items for p in st.scope.get("place", [])})
             if len(regions) >= 2:
-                shown = ", ".join(regions[:4]) + (" and others" if len(regions) > 4 else "")
-                question = (
-                    "Where is this happening, and in which community? "
-                    f"The graph records different practice in {shown}."
-                )
+                shown = ", ".join(regions[:4])
+                message = _WHERE_OTHERS if len(regions) > 4 else _WHERE_SHOWN
+                question = say(message, language, places=shown)
             else:
-                question = (
-                    "Where is this happening, and in which community? Practice differs from "
-                    "place to place, so geertz has not guessed a country."
-                )
+                question = say(_WHERE, language)
             missing.append(MissingContext(facet="place", question=question))
         elif frame.places:
             holders = {h for st, applies in items if applies for h in st.holders}
             if len(holders) >= 3 and "community" not in frame.cues:
-                missing.append(
-                    MissingContext(
-                        facet="community",
-                        question=(
-                            "Which community are you part of, or dealing with? "
-                            "Several hold different views here."
-                        ),
-                    )
-                )
+                missing.append(MissingContext(facet="community", question=say(_WHICH_COMMUNITY, language)))
         return missing

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import Literal, NamedNode
 
 from geertz.graph.store import GraphStore
+from geertz.i18n import base_language
 from geertz.vocab import GZ
 
 __all__ = ["SCOPE_FACETS", "Snapshot", "Statement", "VariationRecord"]
@@ -40,6 +41,7 @@ class Statement:
     iri: str
     kind: str
     text: str = ""
+    texts: dict[str, str] = field(default_factory=dict)  # the text in other languages, by BCP 47 tag
     practice: str | None = None
     holders: list[str] = field(default_factory=list)
     scope: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -102,6 +104,14 @@ SELECT ?n ?l ?p WHERE {
   FILTER EXISTS { ?x ?q ?n . FILTER (?q != rdf:type) }
 }
 """
+_LOCAL_LABELS = """
+SELECT ?n ?l WHERE {
+  VALUES ?class { gz:Practice gz:Meaning gz:Community gz:Occasion gz:Setting gz:Role gz:Relationship
+                  gz:Domain gz:Value gz:Goal gz:Period }
+  ?n a ?class ; skos:prefLabel ?l .
+  FILTER (LANG(?l) != "" && !LANGMATCHES(LANG(?l), "en"))
+}
+"""
 _EVIDENCE = """
 SELECT ?e ?title ?url ?citation WHERE {
   ?e a gz:Evidence .
@@ -154,6 +164,8 @@ class Snapshot:
         self.variations_of: dict[str, list[str]] = defaultdict(list)
         self.links: list[tuple[str, str, str]] = []
         self.descriptions: dict[str, str] = {}
+        # Preferred labels in languages other than English, by node and primary subtag.
+        self.local_labels: dict[str, dict[str, str]] = {}
 
     @classmethod
     def load(cls, store: GraphStore) -> Snapshot:
@@ -170,8 +182,12 @@ class Snapshot:
             prop, value = _local(row["p"].value), row["o"]
             text = value.value
             if prop == "text":
-                if not st.text or (isinstance(value, Literal) and value.language in ("en", "")):
+                language = (value.language or "") if isinstance(value, Literal) else ""
+                if base_language(language) in ("en", ""):
                     st.text = text
+                else:
+                    st.texts.setdefault(language, text)
+                    st.text = st.text or text
             elif prop == "ofPractice":
                 st.practice = text
             elif prop == "heldBy":
@@ -211,6 +227,10 @@ class Snapshot:
         others = store.select(_OTHER_LABELS)
         for row in sorted(others, key=lambda r: not r["p"].value.endswith("prefLabel")):
             snap.labels.setdefault(row["n"].value, row["l"].value)
+        for row in store.select(_LOCAL_LABELS):
+            value = row["l"]
+            language = base_language(value.language if isinstance(value, Literal) else None)
+            snap.local_labels.setdefault(row["n"].value, {}).setdefault(language, row["l"].value)
         for row in store.select(_DESCRIPTIONS):
             snap.descriptions.setdefault(row["p"].value, row["d"].value)
         for row in store.select(_EVIDENCE):
@@ -242,6 +262,18 @@ class Snapshot:
                     snap.links.append((subject.value, _local(row["p"].value), row["o"].value))
         return snap
 
-    def label(self, iri: str) -> str:
-        """The English (or only) label of ``iri``, else its local name."""
+    def label(self, iri: str, language: str | None = None) -> str:
+        """The label of ``iri`` in ``language`` where the graph has one, else its English
+        (or only) label, else its local name."""
+        if language and (local := self.local_labels.get(iri, {}).get(base_language(language))):
+            return local
         return self.labels.get(iri) or iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+    def text(self, statement: Statement, language: str | None = None) -> str:
+        """The statement's text in ``language`` where the graph has it, else its English text."""
+        base = base_language(language)
+        if base and base != "en":
+            for tag, text in statement.texts.items():
+                if base_language(tag) == base:
+                    return text
+        return statement.text

@@ -24,6 +24,7 @@ from geertz.api.schemas import ChatChoice, ChatCompletion, ChatCompletionRequest
 from geertz.errors import GeertzError
 from geertz.generation.answer import ThickAnswer
 from geertz.generation.backend import Message
+from geertz.i18n import requested_language
 
 router = APIRouter(tags=["chat"])
 
@@ -62,6 +63,7 @@ def chat_completions(body: ChatCompletionRequest, request: Request, engine: Engi
         messages=[t.content for t in history if t.role == "user"],
         k=8,
         allow_restricted=caller.restricted,
+        language=requested_language(t.content for t in history if t.role == "system"),
     )
     created = int(time.time())
     ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
