@@ -136,6 +136,7 @@ def test_pack_json_has_the_stable_shape(retriever: Retriever) -> None:
     data = json.loads(retriever.context("Is it rude to arrive late to dinner in Germany?").model_dump_json())
     assert set(data) == {
         "prompt",
+        "language",
         "frame",
         "items",
         "variations",

@@ -31,7 +31,8 @@ import re
 
 from geertz.generation.answer import Check, ThickAnswer
 from geertz.generation.parse import sentences
-from geertz.generation.prompts import gap_pattern
+from geertz.generation.prompts import LOW_CONFIDENCE, gap_pattern
+from geertz.i18n import say
 from geertz.retrieval.pack import ContextPack, PackItem
 from geertz.retrieval.rank import tokens
 
@@ -116,7 +117,7 @@ def verify(answer: ThickAnswer, pack: ContextPack) -> ThickAnswer:
         "surfaces_variation": _surfaces_variation(answer, pack),
         "addresses_missing_context": _addresses_missing(answer, pack),
         "no_essentialising": _no_essentialising(answer, items, pack),
-        "hedging_follows_agreement": _hedging(answer, items),
+        "hedging_follows_agreement": _hedging(answer, items, pack.language),
         "honest_when_thin": _honest_when_thin(answer, pack),
         "states_coverage": _states_coverage(answer, pack),
     }
@@ -148,8 +149,14 @@ def _cites_sources(answer: ThickAnswer) -> Check:
 
 
 def mentions(text_tokens: set[str], labels: list[str]) -> bool:
-    """True when a word of one of ``labels`` (folded, stemmed, 3+ letters) is among ``text_tokens``."""
-    return any(token in text_tokens for label in labels for token in tokens(label) if len(token) >= 3)
+    """True when a word of one of ``labels`` (folded, stemmed, 3+ letters, or any length outside
+    ASCII) is among ``text_tokens``."""
+    return any(
+        token in text_tokens
+        for label in labels
+        for token in tokens(label)
+        if len(token) >= 3 or not token.isascii()  # a two-character word in Chinese or Korean
+    )
 
 
 def is_low(item: PackItem) -> bool:
@@ -223,14 +230,16 @@ def _no_essentialising(answer: ThickAnswer, items: dict[str, PackItem], pack: Co
     return _ok("no sweeping generalisation about a group")
 
 
-def _hedging(answer: ThickAnswer, items: dict[str, PackItem]) -> Check:
+def _hedging(answer: ThickAnswer, items: dict[str, PackItem], language: str | None = None) -> Check:
+    # The extractive answer's own hedge, in the answer's language, counts as one.
+    own = say(LOW_CONFIDENCE, language).strip(" ()\uff08\uff09")
     for number, claim in enumerate(answer.claims, start=1):
         cited = [items[iri] for iri in claim.sources if iri in items]
         low = [i for i in cited if is_low(i)]
         if cited and len(low) == len(cited):
             if _OVERSTATED.search(claim.text):
                 return _fail(f"sentence {number} overstates a low-agreement statement: {_quote(claim.text)}")
-            if not _HEDGES.search(claim.text):
+            if not _HEDGES.search(claim.text) and not (own and own in claim.text):
                 return _fail(
                     f"sentence {number} rests on low agreement or confidence but is not hedged: "
                     + _quote(claim.text)
@@ -241,7 +250,7 @@ def _hedging(answer: ThickAnswer, items: dict[str, PackItem]) -> Check:
 def _honest_when_thin(answer: ThickAnswer, pack: ContextPack) -> Check:
     if not is_thin(pack):
         return _ok("the context holds enough to answer from")
-    if _THIN_WORDS.search(answer.answer):
+    if _THIN_WORDS.search(answer.answer) or gap_pattern(pack.language).search(answer.answer):
         return _ok("the context is thin, and the answer says so")
     return _fail("the context holds little on this, and the answer does not say so")
 
