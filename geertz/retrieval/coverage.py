@@ -124,12 +124,14 @@ def select(
 
 
 def _most_agreed_first(candidates: list[Candidate]) -> list[Candidate]:
-    """Within each practice, the readings most of their holders share come first, in
-    the places that practice's readings already take: where a pack cannot hold every
-    answer to a survey question, it keeps the most common ones."""
-    positions: dict[str, list[int]] = {}
+    """Among one community's readings of one practice, those most of its members share
+    come first, in the places those readings already take (so the scope order across
+    communities stands): where a pack cannot hold every answer to a survey question,
+    it keeps the most common ones."""
+    positions: dict[tuple[str, ...], list[int]] = {}
     for index, c in enumerate(candidates):
-        positions.setdefault(c.statement.practice or c.statement.iri, []).append(index)
+        key = (c.statement.practice or c.statement.iri, *sorted(c.statement.holders))
+        positions.setdefault(key, []).append(index)
     ordered = list(candidates)
     for places in positions.values():
         members = sorted(

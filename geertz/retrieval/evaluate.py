@@ -3,7 +3,9 @@
 For every record of the chosen split, the question with its country removed is
 asked with one cue: a city of the country or region ("I live in Kano."), a
 language spoken there ("I am a Hausa speaker.") or a persona ("I'm Northern
-Nigerian and work as a driver."); each question is also asked once with no cue.
+Nigerian and work as a driver."); each question is also asked once with no cue,
+and, where the annotators wrote in another language, as they wrote it (cue
+``local``: "Azərbaycanda … nədir?", the place named in that language).
 The record's own interpretations (identifier ``blend:<stem>:<qid>``) should rank
 first; the same question from another country should not.
 
@@ -120,7 +122,7 @@ def split_of(qid: str) -> Split:
 class EvalCase:
     stem: str | None
     qid: str
-    cue: Literal["city", "language", "persona", "none"]
+    cue: Literal["city", "language", "persona", "local", "none"]
     prompt: str
 
 
@@ -144,6 +146,9 @@ def build_cases(records: Iterable[BlendRecord], split: Split) -> Iterator[EvalCa
         language = LANGUAGE_CUES[record.stem]
         article = "an" if language[0] in "AEIOU" else "a"
         yield EvalCase(record.stem, record.qid, "language", f"I am {article} {language} speaker. {question}")
+        if record.local_question and not record.language.startswith("en"):
+            # The annotators' own question, in their language, naming the place in it.
+            yield EvalCase(record.stem, record.qid, "local", record.local_question)
         if record.qid not in asked:
             asked.add(record.qid)
             yield EvalCase(None, record.qid, "none", question)

@@ -97,12 +97,13 @@ def extract_frame(
     the facets the prompt leaves open."""
     frame = Frame(language=detect_language(prompt))
     sources = [prompt, *(f"{k}: {v}" for k, v in (user_context or {}).items())]
+    language = frame.language.code
     for text in sources:
-        _add_matches(frame, text, index.match(text), places)
+        _add_matches(frame, text, index.match(text, language), places)
     prompt_names_place = any(FACET_OF_KIND.get(m.kind) == "place" for m in frame.matches)
     for turn in reversed(history):
         earlier = Frame()
-        _add_matches(earlier, turn, index.match(turn), places)
+        _add_matches(earlier, turn, index.match(turn, detect_language(turn).code), places)
         for facet, cues in earlier.cues.items():
             if facet not in frame.cues:
                 for cue in cues:

@@ -11,6 +11,15 @@ Two things folding alone would get wrong:
   of its people; its plural names several, so the index holds that too ("Germans",
   "Finns"; "Japanese" and "Swiss" stay as they are). Other labels get no plural: a
   place name or an occasion has no plural that names the same thing.
+- A place named inflected, in a prompt not in English, is found by a bounded affix
+  match: the label may be followed, inside the same word, by a short ending
+  (Azerbaijani "Azərbaycanda", Korean "대한민국에서", Assamese "অসমত", Greek
+  "Ελλάδας"), and, in scripts whose languages join prepositions to the next word
+  (Arabic, Hebrew, Ethiopic: "درایران", "በኢትዮጵያ"), preceded by a short prefix. Only
+  countries, regions and cultural regions are matched so (a city's name inside a
+  longer word is too often another word), and only in words no whole label
+  touches; ``LabelMatch.inflected`` says so. Affixes are counted in the prompt's
+  own characters, so a Korean ending of two syllables is two.
 - Accents a prompt leaves out are forgiven ("Munchen" finds München), but accents it
   writes are information: where the prompt writes a word with accents and some of
   the nodes the folded label stands for are spelled that way, the others are not
@@ -25,6 +34,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -73,6 +83,13 @@ _NO_SPACE_SCRIPTS = re.compile(
     r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f]"
 )
 _MIN_LENGTH = 3
+# The bounded affix match (see the module's notes): how long an ending or a prefix
+# may be, how long a label must be, and the kinds it applies to.
+_MAX_ENDING = 3
+_MAX_PREFIX = 2
+_MIN_AFFIXED_LABEL = 4  # one less outside ASCII, where three letters can be a name ("অসম")
+_AFFIXED_KINDS = frozenset({"Country", "Region", "CulturalRegion"})
+_WORD_RUN = re.compile(r"\w+")
 # Demonyms that are their own plural: "the Japanese", "the French", "the Swiss".
 _INVARIANT_DEMONYM = re.compile(r"(ese|sh|tch|nch|ss|s|x|z)$", re.I)
 _CONSONANT_Y = re.compile(r"[^aeiou]y$", re.I)
@@ -121,7 +138,7 @@ class LabelMatch:
     specificity: float
     preferred: bool = True
     spelling: Spelling = "exact"
-    inflected: bool = False  # the text is the label's plural ("Germans" for "German")
+    inflected: bool = False  # the text is the label inflected: its plural ("Germans"), or with an affix
 
 
 class _Named(NamedTuple):
@@ -207,8 +224,9 @@ class LabelIndex:
             )
         return cls(entries)
 
-    def match(self, text: str) -> list[LabelMatch]:
-        """Nodes named in ``text``, longest match first where matches overlap."""
+    def match(self, text: str, language: str | None = None) -> list[LabelMatch]:
+        """Nodes named in ``text``, longest match first where matches overlap; with a
+        ``language`` other than English, also places named inflected."""
         if self.size == 0:
             return []
         folded, offsets = fold_with_offsets(text)
@@ -218,6 +236,8 @@ class LabelIndex:
             if not self._on_boundary(folded, start, end, key):
                 continue
             candidates.append((start, end, key, entries))
+        if language and language.split("-")[0].lower() != "en":
+            candidates += self._affixed(folded, offsets, candidates)
         # Keep the longest of overlapping matches ("New South Wales" over "Wales").
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
         taken: list[tuple[int, int]] = []
@@ -252,6 +272,53 @@ class LabelIndex:
         matches.sort(key=lambda m: (m.start, m.kind))
         return matches
 
+    def _affixed(
+        self, folded: str, offsets: list[int], whole: list[tuple[int, int, str, tuple[_Named, ...]]]
+    ) -> list[tuple[int, int, str, tuple[_Named, ...]]]:
+        """Places named inside a longer word (see the module's notes), in words no
+        whole label touches; the longest label per word. ``offsets`` map folded
+        positions to the prompt's characters, in which affixes are counted."""
+        taken = [(start, end) for start, end, _key, _named in whole]
+        found: list[tuple[int, int, str, tuple[_Named, ...]]] = []
+        for word in _WORD_RUN.finditer(folded):
+            first, last = word.start(), word.end() - 1
+            if _NO_SPACE_SCRIPTS.search(word.group()) or any(
+                first <= t_end and t_start <= last for t_start, t_end in taken
+            ):
+                continue
+            most = _MAX_PREFIX if _joins_prepositions(word.group()[0]) else 0
+            # Where a label may start and end: on the prompt's own character boundaries.
+            starts = [
+                i
+                for i in range(first, last + 1)
+                if (i == first or offsets[i] != offsets[i - 1]) and offsets[i] - offsets[first] <= most
+            ]
+            ends = [
+                i
+                for i in range(last, first - 1, -1)
+                if (i == last or offsets[i] != offsets[i + 1]) and offsets[last] - offsets[i] <= _MAX_ENDING
+            ]
+            best: tuple[int, int, str, tuple[_Named, ...]] | None = None
+            for start in starts:
+                for end in ends:
+                    key = folded[start : end + 1]
+                    shortest = _MIN_AFFIXED_LABEL if key.isascii() else _MIN_AFFIXED_LABEL - 1
+                    if len(key) < shortest or (start == first and end == last):
+                        continue
+                    hit = self._automaton.get(key, None)
+                    if hit is None:
+                        continue
+                    named = tuple(
+                        n._replace(inflected=True)
+                        for n in hit[1]
+                        if n.entry.kind in _AFFIXED_KINDS and not n.inflected
+                    )
+                    if named and (best is None or len(key) > len(best[2])):
+                        best = (start, end, key, named)
+            if best is not None:
+                found.append(best)
+        return found
+
     @staticmethod
     def _on_boundary(folded: str, start: int, end: int, key: str) -> bool:
         if _NO_SPACE_SCRIPTS.search(key):
@@ -259,6 +326,12 @@ class LabelIndex:
         before = folded[start - 1] if start > 0 else " "
         after = folded[end + 1] if end + 1 < len(folded) else " "
         return not before.isalnum() and not after.isalnum()
+
+
+def _joins_prepositions(char: str) -> bool:
+    """Whether ``char``'s script is one whose languages write prepositions joined to
+    the next word (Arabic, Hebrew, Ethiopic), from its Unicode name."""
+    return unicodedata.name(char, "").split(" ", 1)[0] in ("ARABIC", "HEBREW", "ETHIOPIC")
 
 
 def _spelling_against(original: str, key: str, named: tuple[_Named, ...]) -> list[Spelling]:
