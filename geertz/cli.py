@@ -776,6 +776,7 @@ def eval_relevance(
         data: dict[str, Any] = {
             "cases": dict(report.cases),
             "gold_in_top3": round(report.gold_top3_rate, 3),
+            "gold_in_top5": round(report.gold_top5_rate, 3),
             "verdict_rates": rates,
             "mean_pack_size": {kind: round(report.mean_pack_size(kind), 2) for kind in kinds},
             "calibration": [list(row) for row in report.calibration],
@@ -799,7 +800,8 @@ def eval_relevance(
     console.print(table)
     if report.cases["in"]:
         console.print(
-            f"gold practice in the top 3: {report.gold_top3_rate:.3f} of {report.cases['in']} in prompts"
+            f"gold practice in the top 3: {report.gold_top3_rate:.3f}, in the top 5: "
+            f"{report.gold_top5_rate:.3f}, of {report.cases['in']} in prompts"
         )
     _print_calibration("relevance calibration (all candidates)", report.calibration)
     for ident, expected, got in report.failures:

@@ -51,6 +51,27 @@ def test_openai_backend_answers_through_a_real_llama_server(
     backend.close()
 
 
+def test_a_requested_answer_language_through_a_real_llama_server(
+    seed_store: EmbeddedStore, seed_retriever: Retriever, llm_url: str
+) -> None:
+    """A system message asks for Spanish: the model is told so, and whichever answer
+    comes back (the model's, or the checked extractive one) is in Spanish's framing."""
+    from geertz.generation import Message
+    from geertz.generation.prompts import line_label
+
+    backend = OpenAIBackend(llm_url, timeout=120)
+    engine = ContextEngine(seed_store, seed_retriever, Answerer(backend, max_tokens=200))
+    history = (Message("system", "Responde siempre en español, por favor."),)
+    answer = engine.answer("What colour should I avoid wearing to a wedding?", history=history)
+    assert answer.language == "es" and answer.passed
+    if answer.backend == "extractive":
+        assert answer.fallback is not None
+        # The pack asks where the wedding is, in Spanish; no English label is left.
+        assert f"{line_label('question', 'es')}:" in answer.answer
+        assert "Question:" not in answer.answer
+    backend.close()
+
+
 def test_langchain_chat_model_as_backend(seed_retriever: Retriever) -> None:
     pack = seed_retriever.context(PROMPT, k=6)
     first = pack.items[0]

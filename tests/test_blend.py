@@ -201,3 +201,66 @@ def test_a_question_asked_in_every_place_does_not_crowd_out_the_rest(store: Embe
     # the two wedding-clothes questions fill it before unrelated ones (it was three before).
     assert len(set(practices)) >= 2, practices
     assert "place" in [m.facet for m in pack.missing]
+
+
+def test_the_annotators_own_words_are_kept_language_tagged(store: EmbeddedStore) -> None:
+    rows = store.select(
+        "SELECT ?text WHERE { GRAPH <" + BLEND_GRAPH + "> { ?i dcterms:identifier ?id ; gz:text ?text } }",
+        {"id": "blend:Greece:Al-en-06"},
+    )
+    languages = {getattr(row["text"], "language", None) for row in rows}
+    assert {"en", "el-GR"} <= languages
+    greek = [row["text"].value for row in rows if getattr(row["text"], "language", None) == "el-GR"]
+    assert greek and all(" \u2014 " in text for text in greek)
+    labels = store.select(
+        "SELECT ?l WHERE { GRAPH <"
+        + BLEND_GRAPH
+        + "> { ?i dcterms:identifier ?id ; gz:meaning/skos:prefLabel ?l "
+        'FILTER (LANG(?l) = "el-GR") } }',
+        {"id": "blend:Greece:Al-en-06"},
+    )
+    assert labels
+    # English-speaking files have no second text.
+    us = store.select(
+        "SELECT ?text WHERE { GRAPH <" + BLEND_GRAPH + "> { ?i dcterms:identifier ?id ; gz:text ?text } }",
+        {"id": "blend:US:Al-en-06"},
+    )
+    assert {getattr(row["text"], "language", None) for row in us} == {"en"}
+
+
+def test_majority_answers_and_their_match() -> None:
+    from geertz.generation.blend_eval import contains_answer, majority_answers
+    from geertz.graph.blend import BlendRecord
+
+    record = BlendRecord(
+        "Greece",
+        "q1",
+        "Food",
+        "What is eaten?",
+        "Τι τρώγεται;",
+        ((("toast",), 2), (("koulouri",), 2), (("fruit",), 1)),
+        (("τοστ",), ("κουλούρι",), ("φρούτο",)),
+        "el-GR",
+    )
+    assert majority_answers(record) == ("toast", "koulouri", "τοστ", "κουλούρι")
+    assert contains_answer("Most answered: Toast. [1]", ["toast"])
+    assert not contains_answer("They had toasted bread.", ["toast"])  # whole words only
+    assert contains_answer("Απάντησαν: κουλουρι", ["κουλούρι"])  # accents folded
+    assert contains_answer("大多数人回答：饺子。", ["饺子"])  # no word boundaries in Chinese
+    assert not contains_answer("fruit", [])
+
+
+def test_answers_end_to_end_on_a_dev_slice(store: EmbeddedStore) -> None:
+    from geertz.generation import Answerer
+    from geertz.generation.blend_eval import evaluate_answers
+
+    assert BLEND is not None
+    records = list(read_blend(BLEND))
+    cases = [c for c in build_cases(records, "dev") if c.cue in ("city", "local")][:60]
+    retriever = Retriever.build(store)
+    report = evaluate_answers(retriever, Answerer(), cases, records, split="dev")
+    assert sum(report.cases.values()) == len(cases)
+    assert report.rate("city") >= 0.8, report.misses[:5]
+    assert report.rate() <= 1.0 and len(report.misses) == sum(report.cases.values()) - sum(
+        report.hits.values()
+    )

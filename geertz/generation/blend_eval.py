@@ -3,8 +3,9 @@
 For each prompt whose country is only implied (a city, a language or a persona, as
 built by :func:`geertz.retrieval.evaluate.build_cases`), the default answer is
 written from the pack, and it counts as a hit when it contains any English answer
-of the record's largest cluster (all of them when several tie), compared folded for
-case and accents and on word boundaries. This is the figure BLEnD itself reports for
+of the record's largest cluster (all of them when several tie), or the same answer
+as the annotators wrote it in their language, compared folded for case and accents
+and on word boundaries. This is the figure BLEnD itself reports for
 short answers, applied to what a geertz user would read.
 """
 
@@ -22,21 +23,33 @@ from geertz.text import fold
 
 __all__ = ["AnswerReport", "contains_answer", "evaluate_answers", "majority_answers"]
 
+_NO_SPACES = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u0e00-\u0e7f]")
+
 
 def majority_answers(record: BlendRecord) -> tuple[str, ...]:
-    """The English answers of the record's largest cluster, or of every cluster tied for it."""
+    """The answers of the record's largest cluster, or of every cluster tied for it: in
+    English, then as the annotators wrote them (an answer in their language counts)."""
     if not record.clusters:
         return ()
     top = max(count for _, count in record.clusters)
-    return tuple(answer for answers, count in record.clusters if count == top for answer in answers)
+    tied = [i for i, (_answers, count) in enumerate(record.clusters) if count == top]
+    english = [answer for i in tied for answer in record.clusters[i][0]]
+    own = [answer for i in tied if i < len(record.local_answers) for answer in record.local_answers[i]]
+    return tuple(dict.fromkeys([*english, *own]))
 
 
 def contains_answer(text: str, answers: Iterable[str]) -> bool:
-    """Whether ``text`` contains any of ``answers`` as whole words, folded for case and accents."""
+    """Whether ``text`` contains any of ``answers`` as whole words (anywhere, in scripts
+    written without spaces), folded for case and accents."""
     folded = fold(text)
     for answer in answers:
         needle = fold(answer)
-        if needle and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", folded):
+        if not needle:
+            continue
+        if _NO_SPACES.search(needle):  # Chinese or Japanese: no word boundaries to find
+            if needle in folded:
+                return True
+        elif re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", folded):
             return True
     return False
 

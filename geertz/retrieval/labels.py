@@ -19,7 +19,10 @@ Two things folding alone would get wrong:
   countries, regions and cultural regions are matched so (a city's name inside a
   longer word is too often another word), and only in words no whole label
   touches; ``LabelMatch.inflected`` says so. Affixes are counted in the prompt's
-  own characters, so a Korean ending of two syllables is two.
+  own characters, so a Korean ending of two syllables is two. Where Snowball has a
+  stemmer for the prompt's language (PyStemmer), words are also compared by stem, so
+  an inflection that changes the name's last letter is found too (Russian "в Москве"
+  for Москва).
 - Accents a prompt leaves out are forgiven ("Munchen" finds München), but accents it
   writes are information: where the prompt writes a word with accents and some of
   the nodes the folded label stands for are spelled that way, the others are not
@@ -38,12 +41,15 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal, NamedTuple
 
 import ahocorasick
+import Stemmer
 from pyoxigraph import NamedNode
 
 from geertz.graph.store import GraphStore
+from geertz.i18n import base_language, language_name
 from geertz.text import fold, fold_with_offsets, has_accents, spelling
 from geertz.vocab import GZ
 
@@ -188,6 +194,13 @@ class LabelIndex:
                 spellings[(key, entry.iri)].add(written)
         self._automaton = ahocorasick.Automaton()
         keys = [*by_key, *(key for key in plurals if key not in by_key)]
+        # Country and region labels of one or two words, for the stem comparison.
+        self._place_keys = {
+            key: tuple(_Named(e, (), True) for e in found.values() if e.kind in _AFFIXED_KINDS)
+            for key, found in by_key.items()
+            if key.count(" ") <= 1 and any(e.kind in _AFFIXED_KINDS for e in found.values())
+        }
+        self._stemmed: dict[str, dict[str, tuple[_Named, ...]]] = {}
         for key in keys:
             named = [
                 _Named(e, tuple(sorted(spellings.get((key, e.iri), ()))), inflected)
@@ -236,8 +249,9 @@ class LabelIndex:
             if not self._on_boundary(folded, start, end, key):
                 continue
             candidates.append((start, end, key, entries))
-        if language and language.split("-")[0].lower() != "en":
+        if language and base_language(language) != "en":
             candidates += self._affixed(folded, offsets, candidates)
+            candidates += self._by_stem(folded, base_language(language), candidates)
         # Keep the longest of overlapping matches ("New South Wales" over "Wales").
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
         taken: list[tuple[int, int]] = []
@@ -319,6 +333,39 @@ class LabelIndex:
                 found.append(best)
         return found
 
+    def _by_stem(
+        self,
+        folded: str,
+        language: str,
+        whole: list[tuple[int, int, str, tuple[_Named, ...]]],
+    ) -> list[tuple[int, int, str, tuple[_Named, ...]]]:
+        """Countries and regions whose one- or two-word label has the same Snowball
+        stems as words of ``folded``, in words nothing else matched."""
+        stem = _stemmer(language)
+        if stem is None:
+            return []
+        index = self._stemmed.get(language)
+        if index is None:
+            index = self._stemmed[language] = {}
+            for key, named in self._place_keys.items():
+                stems = " ".join(stem.stemWords(key.split(" ")))
+                if len(stems.replace(" ", "")) >= _MIN_AFFIXED_LABEL:
+                    index.setdefault(stems, named)
+        taken = [(start, end) for start, end, _key, _named in whole]
+        words = list(_WORD_RUN.finditer(folded))
+        stems = stem.stemWords([w.group() for w in words])
+        found: list[tuple[int, int, str, tuple[_Named, ...]]] = []
+        for size in (2, 1):
+            for i in range(len(words) - size + 1):
+                first, last = words[i].start(), words[i + size - 1].end() - 1
+                if any(first <= t_end and t_start <= last for t_start, t_end in taken):
+                    continue
+                hit = index.get(" ".join(stems[i : i + size]))
+                if hit:
+                    found.append((first, last, folded[first : last + 1], hit))
+                    taken.append((first, last))
+        return found
+
     @staticmethod
     def _on_boundary(folded: str, start: int, end: int, key: str) -> bool:
         if _NO_SPACE_SCRIPTS.search(key):
@@ -326,6 +373,13 @@ class LabelIndex:
         before = folded[start - 1] if start > 0 else " "
         after = folded[end + 1] if end + 1 < len(folded) else " "
         return not before.isalnum() and not after.isalnum()
+
+
+@cache
+def _stemmer(language: str) -> Stemmer.Stemmer | None:
+    """Snowball's stemmer for ``language`` (a primary subtag), if it has one."""
+    name = language_name(language).casefold()
+    return Stemmer.Stemmer(name) if name in Stemmer.algorithms() else None
 
 
 def _joins_prepositions(char: str) -> bool:

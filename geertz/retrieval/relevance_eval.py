@@ -61,6 +61,7 @@ class RelevanceReport:
     verdicts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     pack_sizes: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     gold_top3: int = 0
+    gold_top5: int = 0
     calibration: list[tuple[float, float, int, float]] = field(default_factory=list)
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # id, expected, got
 
@@ -75,6 +76,10 @@ class RelevanceReport:
     @property
     def gold_top3_rate(self) -> float:
         return self.gold_top3 / self.cases["in"] if self.cases["in"] else 0.0
+
+    @property
+    def gold_top5_rate(self) -> float:
+        return self.gold_top5 / self.cases["in"] if self.cases["in"] else 0.0
 
 
 def read_relevance_cases(path: Path) -> list[RelevanceCase]:
@@ -124,6 +129,8 @@ def evaluate_relevance(
         report.pack_sizes[case.kind].append(len(pack.items))
         if case.kind == "in" and any(item.practice in case.gold for item in pack.items[:3]):
             report.gold_top3 += 1
+        if case.kind == "in" and any(item.practice in case.gold for item in pack.items[:5]):
+            report.gold_top5 += 1
         expected = {"in": "covered", "off": "not covered", "chat": "not_cultural"}[case.kind]
         verdict = pack.coverage.verdict
         wrong = (
