@@ -208,15 +208,16 @@ def test_the_annotators_own_words_are_kept_language_tagged(store: EmbeddedStore)
         "SELECT ?text WHERE { GRAPH <" + BLEND_GRAPH + "> { ?i dcterms:identifier ?id ; gz:text ?text } }",
         {"id": "blend:Greece:Al-en-06"},
     )
-    languages = {getattr(row["text"], "language", None) for row in rows}
-    assert {"en", "el-GR"} <= languages
-    greek = [row["text"].value for row in rows if getattr(row["text"], "language", None) == "el-GR"]
+    # Oxigraph normalises language tags to lower case.
+    languages = {(getattr(row["text"], "language", None) or "").lower() for row in rows}
+    assert {"en", "el-gr"} <= languages
+    greek = [row["text"].value for row in rows if (row["text"].language or "").lower() == "el-gr"]
     assert greek and all(" \u2014 " in text for text in greek)
     labels = store.select(
         "SELECT ?l WHERE { GRAPH <"
         + BLEND_GRAPH
         + "> { ?i dcterms:identifier ?id ; gz:meaning/skos:prefLabel ?l "
-        'FILTER (LANG(?l) = "el-GR") } }',
+        'FILTER (LANGMATCHES(LANG(?l), "el-GR")) } }',
         {"id": "blend:Greece:Al-en-06"},
     )
     assert labels
