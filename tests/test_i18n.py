@@ -23,10 +23,11 @@ from geertz.i18n import LOCALE_DIR, catalogue, languages, requested_language, sa
 from geertz.retrieval.language import detect_language
 from geertz.retrieval.retriever import Retriever
 from tests.test_api import running
+from tests.test_blend import _blend_dir
 from tests.test_generation import Scripted
 
 ROOT = Path(__file__).resolve().parent.parent
-BLEND = ROOT.parent / "shared" / "data" / "blend"
+BLEND = _blend_dir()
 #: BLEnD's languages other than English, and those the issue adds.
 REQUIRED = {"am", "ar", "as", "az", "el", "es", "fa", "fr", "ha", "id", "ko", "ru", "su", "zh"}
 _PLACEHOLDER = re.compile(r"\{\w+\}")
@@ -94,12 +95,13 @@ def test_too_short_to_tell_is_undetermined() -> None:
         assert detect_language(text).code is None
 
 
-@pytest.mark.skipif(not BLEND.is_dir(), reason="needs ../shared/data/blend")
+@pytest.mark.skipif(BLEND is None, reason="BLEnD is not at ../shared/data/blend (set GEERTZ_BLEND_DIR)")
 def test_language_detection_on_blend_dev_questions() -> None:
     from geertz.graph.blend import read_blend
     from geertz.retrieval.evaluate import split_of
 
     right = total = 0
+    assert BLEND is not None
     for record in read_blend(BLEND):
         if split_of(record.qid) != "dev" or record.language.startswith("en") or not record.local_question:
             continue
