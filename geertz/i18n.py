@@ -100,22 +100,19 @@ def language_name(code: str, in_language: str = SOURCE_LANGUAGE) -> str:
 
 
 @cache
-def _language_names() -> re.Pattern[str] | None:
-    """Every language's name in English and in each catalogue's language, longest first."""
+def _language_names() -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """Every language's name in English and in each catalogue's language, longest
+    first, and the code each folded name stands for."""
     names: dict[str, str] = {}
     for where in languages():
         for code, name in Locale.parse(where).languages.items():
             if "_" in code or len(name) < 4:
                 continue
             names.setdefault(fold(name), code)
-    _names_by_text.update(names)
     if not names:
-        return None
+        return None, names
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)({alternatives})(?!\w)")
-
-
-_names_by_text: dict[str, str] = {}
+    return re.compile(rf"(?<!\w)({alternatives})(?!\w)"), names
 
 
 #: Words that make a sentence of a system message an instruction about the answer's
@@ -135,7 +132,7 @@ def requested_language(instructions: Iterable[str]) -> str | None:
     Spanish.", "Réponds toujours en français."): the last language named in a sentence
     that speaks of answering or writing, or ``None``. "You help Korean travellers" asks
     for no language."""
-    pattern = _language_names()
+    pattern, codes = _language_names()
     if pattern is None:
         return None
     found: str | None = None
@@ -144,5 +141,5 @@ def requested_language(instructions: Iterable[str]) -> str | None:
             if not any(verb in sentence for verb in _answer_verbs()):
                 continue
             for match in pattern.finditer(sentence):
-                found = _names_by_text[match.group(1)]
+                found = codes[match.group(1)]
     return base_language(found) if found else None
