@@ -308,3 +308,51 @@ def test_one_practice_does_not_fill_the_pack_alone() -> None:
     contested = {"urn:a0": ["urn:v"], "urn:a1": ["urn:v"], "urn:a2": ["urn:v"]}
     top = [st.iri for _, st, _, _ in _diversify(ranked, 4, contested)]
     assert top == ["urn:a0", "urn:a1", "urn:b", "urn:a2"]
+
+
+def _diversify_by_rescoring(ranked, k, variations_of):  # type: ignore[no-untyped-def]
+    """The plain definition of _diversify: re-weigh the whole pool at every step."""
+    from geertz.retrieval.retriever import _REPEAT_DECAY
+
+    chosen, taken, shown = [], {}, {}  # type: ignore[var-annotated]
+    pool = list(ranked[: max(k * 8, 50)])
+
+    def weight(i: int) -> tuple[float, int]:
+        score, st = pool[i][0], pool[i][1]
+        if any(shown.get(v) == 1 for v in variations_of.get(st.iri, ())):
+            return score, -i
+        return score * _REPEAT_DECAY ** taken.get(st.practice or st.iri, 0), -i
+
+    while pool and len(chosen) < k:
+        entry = pool.pop(max(range(len(pool)), key=weight))
+        key = entry[1].practice or entry[1].iri
+        taken[key] = taken.get(key, 0) + 1
+        for variation in variations_of.get(entry[1].iri, ()):
+            shown[variation] = shown.get(variation, 0) + 1
+        chosen.append(entry)
+    return chosen
+
+
+def test_diversify_chooses_as_its_plain_definition_does() -> None:
+    import random
+
+    from geertz.retrieval.retriever import _diversify
+    from geertz.retrieval.snapshot import Statement
+
+    for seed in range(300):
+        rng = random.Random(seed)
+        ranked = []
+        for i in range(rng.randint(0, 90)):
+            practice = rng.choice(["urn:A", "urn:B", "urn:C", "urn:D", None])
+            score = rng.choice([1.0, 0.9, 0.8, round(rng.random(), 2)])
+            ranked.append((score, Statement(iri=f"urn:s{i}", kind="Norm", practice=practice), None, ""))
+        ranked.sort(key=lambda r: (-r[0], r[1].iri))
+        variations = {
+            f"urn:s{i}": [f"urn:v{rng.randint(0, 3)}" for _ in range(rng.randint(1, 2))]
+            for i in range(len(ranked))
+            if rng.random() < 0.3
+        }
+        k = rng.randint(1, 30)
+        fast = [st.iri for _, st, _, _ in _diversify(ranked, k, variations)]
+        plain = [st.iri for _, st, _, _ in _diversify_by_rescoring(ranked, k, variations)]
+        assert fast == plain, seed

@@ -136,23 +136,48 @@ def _diversify(
     """The top ``k`` of ``ranked`` (sorted best first), where the n-th statement of a
     practice already chosen weighs ``_REPEAT_DECAY ** n`` of its score, unless it is
     the first other side of a variation or contestation already chosen: competing
-    readings show together. Scores shown stay the statements' own."""
-    chosen: list[tuple[float, Statement, bool | None, str]] = []
+    readings show together. Scores shown stay the statements' own.
+
+    Each step compares only the best remaining statement of each practice (the pool
+    is sorted, so that is the first one left) with the statements a chosen variation
+    lifts, instead of re-weighing the whole pool.
+    """
+    pool = ranked[: max(k * 8, 50)]
+    groups: dict[str, list[int]] = defaultdict(list)
+    members: dict[str, list[int]] = defaultdict(list)  # pool positions per variation
+    for i, (_, st, _, _) in enumerate(pool):
+        groups[st.practice or st.iri].append(i)
+        for variation in variations_of.get(st.iri, ()):
+            members[variation].append(i)
+    heads = dict.fromkeys(groups, 0)  # the first position of each group not yet chosen
     taken: dict[str, int] = defaultdict(int)
     shown: dict[str, int] = defaultdict(int)  # chosen members per variation
-    pool = list(ranked[: max(k * 8, 50)])
-
-    def weight(i: int) -> tuple[float, int]:
-        score, st = pool[i][0], pool[i][1]
-        if any(shown.get(v) == 1 for v in variations_of.get(st.iri, ())):
-            return score, -i
-        return score * _REPEAT_DECAY ** taken[st.practice or st.iri], -i
-
-    while pool and len(chosen) < k:
-        entry = pool.pop(max(range(len(pool)), key=weight))
+    lifts: dict[int, int] = defaultdict(int)  # variations with one member chosen, per position
+    left = set(range(len(pool)))
+    chosen: list[tuple[float, Statement, bool | None, str]] = []
+    while left and len(chosen) < k:
+        best, best_key = -1, (float("-inf"), 0)
+        for group, positions in groups.items():
+            at = heads[group]
+            while at < len(positions) and positions[at] not in left:
+                at += 1
+            heads[group] = at
+            if at < len(positions):
+                i = positions[at]
+                key = (pool[i][0] * _REPEAT_DECAY ** taken[group], -i)
+                if key > best_key:
+                    best, best_key = i, key
+        for i, lift in lifts.items():
+            if lift and i in left and (pool[i][0], -i) > best_key:
+                best, best_key = i, (pool[i][0], -i)
+        left.discard(best)
+        entry = pool[best]
         taken[entry[1].practice or entry[1].iri] += 1
         for variation in variations_of.get(entry[1].iri, ()):
             shown[variation] += 1
+            if shown[variation] <= 2:  # the variation starts (1) or stops (2) lifting its members
+                for i in members[variation]:
+                    lifts[i] += 1 if shown[variation] == 1 else -1
         chosen.append(entry)
     return chosen
 
