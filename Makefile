@@ -9,13 +9,18 @@ STAMP  := $(VENV)/.installed-dev
 GEERTZ := $(BIN)/geertz
 STORE  ?= .geertz/store
 GRAPH  := https://w3id.org/geertz/graph
+# llama.cpp (built from source by llama-cpp-python) for a portable x86-64 CPU: a
+# native build turns on the AMX kernels where the CPU has them, and on these
+# machines (Xeon with AMX) the bundled SmolLM2 then segfaults on its first token
+# (llama.cpp issue 11115). Override with LLAMA_CMAKE_ARGS= for a native build.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
 
 .PHONY: demo test clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
