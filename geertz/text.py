@@ -5,8 +5,10 @@ a word is written ("Sámi" is not written as "Sami")."""
 from __future__ import annotations
 
 import unicodedata
+import warnings
+from functools import cache
 
-__all__ = ["fold", "fold_with_offsets", "has_accents", "spelling"]
+__all__ = ["fold", "fold_with_offsets", "has_accents", "spelling", "word_frequency"]
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -37,3 +39,18 @@ def spelling(text: str) -> str:
 def has_accents(text: str) -> bool:
     """Whether ``text`` carries any of the marks :func:`fold` removes ("Sámi", not "Sami")."""
     return any(unicodedata.combining(piece) for piece in unicodedata.normalize("NFKD", text))
+
+
+@cache
+def word_frequency(word: str, language: str) -> float:
+    """How common ``word`` is in ``language`` on wordfreq's Zipf scale (7: among the
+    commonest words; 3: once in a million), or 0.0 where wordfreq has no list for the
+    language."""
+    import wordfreq
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(wordfreq.zipf_frequency(word, language, wordlist="small"))
+    except (LookupError, ImportError):
+        return 0.0

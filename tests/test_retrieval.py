@@ -81,7 +81,9 @@ def test_same_named_places_resolve_by_context_then_size(
 
 def test_place_scoped_statements_are_checked(retriever: Retriever) -> None:
     pack = retriever.context("How much should I tip in a restaurant in Tokyo?", k=6)
-    assert [c.label for c in pack.frame["place"]][:2] == ["Tokyo", "Japan"]
+    # The city, then what contains it (the same-named prefecture, Japan).
+    labels = [c.label for c in pack.frame["place"]]
+    assert labels[0] == "Tokyo" and "Japan" in labels[1:3], labels
     top = pack.items[0]
     assert top.applies is True and "Japan" in " ".join(top.scope.get("place", []))
     us_items = [i for i in pack.items if "United States" in i.scope.get("place", [])]

@@ -107,6 +107,9 @@ _RDF_TYPE = NamedNode(RDF + "type")
 _PREF = NamedNode(SKOS + "prefLabel")
 _ALT = NamedNode(SKOS + "altLabel")
 _HIDDEN = NamedNode(SKOS + "hiddenLabel")
+# Codes ISO 3166 reserves for a country at its request, and which prompts use as its
+# name ("tipping in the UK"); matched only when written in capitals.
+_RESERVED_CODES = {"GB": "UK"}
 _PART_OF = NamedNode(GZ + "partOf")
 _CODE = NamedNode(GZ + "countryCode")
 _POPULATION = NamedNode(GZ + "population")
@@ -229,6 +232,8 @@ def iso_place_quads(codes: Iterable[str] | None = None, graph: str = ISO_GRAPH) 
         yield Quad(node, _CODE, Literal(code), g)
         yield Quad(node, _IDENTIFIER, Literal(f"iso3166-1:{code}"), g)
         yield Quad(node, _HIDDEN, Literal(country.alpha_3), g)
+        if code in _RESERVED_CODES:
+            yield Quad(node, _HIDDEN, Literal(_RESERVED_CODES[code]), g)
     for sub in pycountry.subdivisions:
         if wanted is not None and sub.code not in wanted:
             continue

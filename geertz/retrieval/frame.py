@@ -7,11 +7,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from geertz.i18n import base_language
 from geertz.retrieval.labels import LabelIndex, LabelMatch
 from geertz.retrieval.language import UNDETERMINED, DetectedLanguage, detect_language
 from geertz.retrieval.pack import FrameCue
 from geertz.retrieval.places import PlaceGraph
 from geertz.retrieval.rank import STOPWORDS
+from geertz.text import word_frequency
 
 __all__ = ["Frame", "extract_frame"]
 
@@ -99,11 +101,12 @@ def extract_frame(
     sources = [prompt, *(f"{k}: {v}" for k, v in (user_context or {}).items())]
     language = frame.language.code
     for text in sources:
-        _add_matches(frame, text, index.match(text, language), places)
+        _add_matches(frame, text, index.match(text, language), places, language)
     prompt_names_place = any(FACET_OF_KIND.get(m.kind) == "place" for m in frame.matches)
     for turn in reversed(history):
         earlier = Frame()
-        _add_matches(earlier, turn, index.match(turn, detect_language(turn).code), places)
+        turn_language = detect_language(turn).code
+        _add_matches(earlier, turn, index.match(turn, turn_language), places, turn_language)
         for facet, cues in earlier.cues.items():
             if facet not in frame.cues:
                 for cue in cues:
@@ -166,13 +169,21 @@ _COMPOUND = re.compile(r"[ \t]+|[ \t]*-[ \t]*")
 _HEAD_FACETS = frozenset({"setting", "occasion", "role", "relation", "domain", "practice", "goal", "time"})
 
 
-def _add_matches(frame: Frame, text: str, matches: list[LabelMatch], places: PlaceGraph) -> None:
+def _add_matches(
+    frame: Frame, text: str, matches: list[LabelMatch], places: PlaceGraph, language: str | None = None
+) -> None:
     kept = _language_or_people(text, matches)
     for match in kept:
         facet = FACET_OF_KIND.get(match.kind)
         if facet is None:
             continue
-        if facet == "place" and (_common_word(match.matched_text) or _misspelled_small_place(match, places)):
+        if _code_in_lower_case(match):
+            continue
+        if facet == "place" and (
+            _common_word(match.matched_text)
+            or _misspelled_small_place(match, places)
+            or _frequent_word(text, match, language, places)
+        ):
             continue
         if facet == "language" and _NOT_A_LANGUAGE_CUE.match(text, match.end):
             continue
@@ -181,6 +192,40 @@ def _add_matches(frame: Frame, text: str, matches: list[LabelMatch], places: Pla
         frame.matches.append(match)
         if facet != "place":
             frame.add(facet, FrameCue(iri=match.iri, label=match.label, matched_text=match.matched_text))
+
+
+def _code_in_lower_case(match: LabelMatch) -> bool:
+    """A code label ("EST", Estonia's ISO code) written other than in capitals: the word
+    is another one (French "Est-ce")."""
+    label = match.label
+    return len(label) <= 3 and label.isalpha() and label.isupper() and not match.matched_text.isupper()
+
+
+# A word at least this frequent in the prompt's language (wordfreq's Zipf scale: 4.5 is
+# about once in 30,000 words) ...
+_FREQUENT_WORD = 4.5
+# ... names a place of fewer people than this (alternate names weighing a tenth) only
+# where its capital letter says it is a name.
+_FAMOUS_PLACE = 1_000_000
+# Languages that capitalise every noun, so that a capital says nothing of a name.
+_CAPITALISED_NOUNS = frozenset({"de", "lb"})
+_SENTENCE_OPENING = re.compile("(?:^|[.!?:;\n])[\\s\"'«»„“”\u2018\u2019(\\[¿¡-]*$")
+
+
+def _frequent_word(text: str, match: LabelMatch, language: str | None, places: PlaceGraph) -> bool:
+    """A place whose name is a frequent word of the prompt's language ("Hallo", "Nice",
+    "Mobile"), written where a capital does not mark a name (at the start of a sentence,
+    or in German), unless it is a country or a place of a million people or more."""
+    if match.kind == "Country" or not language:
+        return False
+    if base_language(language) not in _CAPITALISED_NOUNS and not _SENTENCE_OPENING.search(
+        text, 0, match.start
+    ):
+        return False
+    people = places.contained_population(match.iri)
+    if not match.preferred:
+        people = int(people * _ALTERNATE_NAME_WEIGHT)
+    return people < _FAMOUS_PLACE and word_frequency(match.matched_text, language) >= _FREQUENT_WORD
 
 
 def _misspelled_small_place(match: LabelMatch, places: PlaceGraph) -> bool:
@@ -235,22 +280,32 @@ def _resolve_places(frame: Frame, places: PlaceGraph) -> None:
     def related(a: str, b: str) -> bool:
         return a in places.ancestors(b) or b in places.ancestors(a)
 
-    def rank(m: LabelMatch, group: list[LabelMatch]) -> tuple[int, int, int, int, int, str]:
+    def weight(m: LabelMatch) -> int:
+        people = places.contained_population(m.iri)
+        return people if m.preferred else int(people * _ALTERNATE_NAME_WEIGHT)
+
+    def rank(m: LabelMatch, group: list[LabelMatch]) -> tuple[int, int, int, int, int, int, str]:
         # Only other spans count as support: a Spanish province named Guadalajara says
         # nothing for the Spanish city of that name.
         consistent = sum(
             1 for other in spans.values() if other is not group and any(related(m.iri, o.iri) for o in other)
         )
         exact = 0 if m.label.casefold() == m.matched_text.casefold() else 1
-        # A region has no population of its own here: it weighs what the same-named
-        # places inside it weigh.
-        weight = max(
-            [places.population.get(m.iri, 0)]
-            + [places.population.get(o.iri, 0) for o in group if m.iri in places.ancestors(o.iri)]
+        # One reading of a name is a place together with the same-named places around
+        # and inside it (the province of Valencia and its city); it weighs what its
+        # people weigh (a region: the people of the places inside it), and stands for
+        # its narrowest member, whose containers the frame adds anyway.
+        reading = [o for o in group if o is m or related(m.iri, o.iri)]
+        depth = len(places.ancestors(m.iri))
+        return (
+            -consistent,
+            exact,
+            m.kind != "Country",
+            -max(weight(o) for o in reading),
+            -depth,
+            _KIND_ORDER.get(m.kind, 5),
+            m.iri,
         )
-        if not m.preferred:
-            weight = int(weight * _ALTERNATE_NAME_WEIGHT)
-        return (-consistent, exact, m.kind != "Country", -weight, _KIND_ORDER.get(m.kind, 5), m.iri)
 
     chosen = [min(group, key=lambda m: rank(m, group)) for group in spans.values()]
     # Narrowest first: a place that contains another chosen place goes after it.

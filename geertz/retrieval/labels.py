@@ -16,10 +16,12 @@ Two things folding alone would get wrong:
   (Azerbaijani "Azərbaycanda", Korean "대한민국에서", Assamese "অসমত", Greek
   "Ελλάδας"), and, in scripts whose languages join prepositions to the next word
   (Arabic, Hebrew, Ethiopic: "درایران", "በኢትዮጵያ"), preceded by a short prefix. Only
-  countries, regions and cultural regions are matched so (a city's name inside a
-  longer word is too often another word), and only in words no whole label
-  touches; ``LabelMatch.inflected`` says so. Affixes are counted in the prompt's
-  own characters, so a Korean ending of two syllables is two. Where Snowball has a
+  countries, regions and cultural regions are matched so in Latin script (a city's
+  name inside a longer word is too often another word); in other scripts, every
+  label but a city's (Korean "축의금은", the practice 축의금 with a particle). Only
+  words no whole label touches are tried; ``LabelMatch.inflected`` says so.
+  Affixes are counted in the prompt's own characters, so a Korean ending of two
+  syllables is two. Where Snowball has a
   stemmer for the prompt's language (PyStemmer), words are also compared by stem, so
   an inflection that changes the name's last letter is found too (Russian "в Москве"
   for Москва).
@@ -325,7 +327,7 @@ class LabelIndex:
                     named = tuple(
                         n._replace(inflected=True)
                         for n in hit[1]
-                        if n.entry.kind in _AFFIXED_KINDS and not n.inflected
+                        if _affixable(n.entry.kind, key) and not n.inflected
                     )
                     if named and (best is None or len(key) > len(best[2])):
                         best = (start, end, key, named)
@@ -379,6 +381,13 @@ class LabelIndex:
 
 
 @cache
+def _affixable(kind: str, key: str) -> bool:
+    """Whether a node of ``kind`` may be named by ``key`` inside a longer word: places
+    other than cities, and, in a script other than Latin, any other node (Korean
+    "축의금은" names 축의금, a practice, with a topic particle)."""
+    return kind in _AFFIXED_KINDS or (kind != "City" and not key.isascii())
+
+
 def _stemmer(language: str) -> Stemmer.Stemmer | None:
     """Snowball's stemmer for ``language`` (a primary subtag), if it has one."""
     name = language_name(language).casefold()

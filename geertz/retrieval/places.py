@@ -25,6 +25,7 @@ class PlaceGraph:
     labels: dict[str, str] = field(default_factory=dict)
     spoken_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _ancestors: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _contained: dict[str, int] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, store: GraphStore) -> PlaceGraph:
@@ -74,6 +75,17 @@ class PlaceGraph:
                 frontier = following
             found = self._ancestors[place] = tuple(order)
         return found
+
+    def contained_population(self, place: str) -> int:
+        """The people of ``place``: its own population, or, for a region the gazetteer
+        gives none, the sum of the populations of the places inside it."""
+        if self._contained is None:
+            contained: dict[str, int] = {}
+            for node, people in self.population.items():
+                for ancestor in self.ancestors(node):
+                    contained[ancestor] = contained.get(ancestor, 0) + people
+            self._contained = contained
+        return self.population.get(place) or self._contained.get(place, 0)
 
     def label(self, place: str) -> str:
         """The English name of ``place``, or its local name."""
