@@ -157,3 +157,48 @@ def test_a_possessive_or_a_qualifier_is_not_a_domain(retriever: Retriever) -> No
         "Is visiting family on Sundays expected in Italy?",
     ):
         assert FAMILY in frame_of(retriever, prompt).iris("domain"), prompt
+
+
+@pytest.mark.parametrize(
+    ("prompt", "first", "inside"),
+    [
+        # A US state with no city of its name outweighs a Honduran town called Arizona.
+        ("Does Arizona change its clocks for daylight saving?", "US-AZ", "US"),
+        # The city inside its same-named department stands for the name.
+        ("What's the festival in La Paz with decorated skulls?", "geonames-3911925", "BO-L"),
+        # Valencia's province and city together outweigh the bigger Venezuelan city.
+        ("Why are shops in Valencia shut in the afternoon?", "geonames-2509954", "ES"),
+        ("How much should I tip in a restaurant in Tokyo?", "geonames-1850147", "JP-13"),
+    ],
+    ids=["Arizona", "La-Paz", "Valencia", "Tokyo"],
+)
+def test_a_name_reads_as_its_most_populous_place_and_its_narrowest_member(
+    retriever: Retriever, prompt: str, first: str, inside: str
+) -> None:
+    places = frame_of(retriever, prompt).places
+    assert places[0] == PLACE + first and PLACE + inside in places, places
+
+
+def test_a_frequent_word_is_a_place_only_where_its_capital_says_so(retriever: Retriever) -> None:
+    # German capitalises every noun and greeting: "Hallo" is not Harlow, England.
+    assert frame_of(retriever, "Wie fange ich eine E-Mail an? Reicht 'Hallo'?").places == []
+    # At the start of a sentence a capital says nothing: "Nice weather" is not Nice.
+    assert frame_of(retriever, "Nice weather in Lisbon today.").places[:1] == [PLACE + "geonames-2267057"]
+    # Mid-sentence it does; and a famous place keeps its name anywhere.
+    assert PLACE + "FR" in frame_of(retriever, "Is Nice expensive for a wedding?").places
+    assert PLACE + "FR" in frame_of(retriever, "Paris est-elle chère ?").places
+
+
+def test_a_code_label_names_its_place_only_in_capitals(retriever: Retriever) -> None:
+    frame = frame_of(retriever, "Un marchand à Marrakech m'offre du thé. Est-ce que je dois accepter ?")
+    assert PLACE + "EE" not in frame.places and frame.places[:1] == [PLACE + "geonames-2542997"], frame.places
+    assert frame_of(retriever, "How much do people tip in the UK?").places[:1] == [PLACE + "GB"]
+    assert PLACE + "EE" in frame_of(retriever, "Exchange students from EST and LVA.").places
+
+
+def test_a_label_in_another_script_matches_with_a_particle(retriever: Retriever) -> None:
+    frame = frame_of(retriever, "서울에서 회사 동료 결혼식에 가는데 축의금은 보통 얼마 내요?")
+    assert "https://w3id.org/geertz/id/practice-wedding-cash-gift" in {m.iri for m in frame.matches}
+    # In Latin script a practice's name inside a longer word is not a match.
+    index = LabelIndex([LabelEntry("urn:x:hora", "Practice", "hora", True)])
+    assert index.match("Horario de trabajo", "es") == []

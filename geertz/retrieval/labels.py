@@ -170,7 +170,10 @@ class LabelIndex:
         demonyms: list[LabelEntry] = []
         for entry in ordered:
             key = fold(entry.label)
-            if len(key) < _MIN_LENGTH and not _NO_SPACE_SCRIPTS.search(key):
+            # A two-letter label counts only as a code in capitals ("UK"); the frame
+            # drops it written otherwise.
+            code = len(key) == 2 and entry.label.isalpha() and entry.label.isupper()
+            if len(key) < _MIN_LENGTH and not code and not _NO_SPACE_SCRIPTS.search(key):
                 continue
             by_key[key].setdefault(entry.iri, entry)  # one entry per node, preferred label first
             written = spelling(entry.label)
