@@ -46,11 +46,22 @@ def word_frequency(word: str, language: str) -> float:
     """How common ``word`` is in ``language`` on wordfreq's Zipf scale (7: among the
     commonest words; 3: once in a million), or 0.0 where wordfreq has no list for the
     language."""
+    if language not in _frequency_languages():
+        return 0.0
     import wordfreq
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return float(wordfreq.zipf_frequency(word, language, wordlist="small"))
-    except (LookupError, ImportError):
+    except (LookupError, ImportError):  # a list that needs a tokeniser not installed (MeCab)
         return 0.0
+
+
+@cache
+def _frequency_languages() -> frozenset[str]:
+    """The languages wordfreq has a small list for (asked for another, it would answer
+    from the nearest one, English for Hausa)."""
+    import wordfreq
+
+    return frozenset(wordfreq.available_languages(wordlist="small"))
