@@ -220,63 +220,134 @@ EDGE_WEIGHTS = {
 }
 
 
+def _edges(snapshot: Snapshot) -> list[tuple[str, str, float]]:
+    """The projection's weighted edges: each statement to its practice, holders,
+    meanings, scope values and variations, plus the snapshot's links between nodes."""
+    edges: list[tuple[str, str, float]] = []
+    for st in snapshot.statements.values():
+        if st.practice:
+            edges.append((st.iri, st.practice, EDGE_WEIGHTS["practice"]))
+        edges.extend((st.iri, h, EDGE_WEIGHTS["holder"]) for h in st.holders)
+        edges.extend((st.iri, m, EDGE_WEIGHTS["meaning"]) for m in st.meanings)
+        for facet, values in st.scope.items():
+            edges.extend((st.iri, v, EDGE_WEIGHTS.get(facet, 0.3)) for v in values)
+        edges.extend((st.iri, v, EDGE_WEIGHTS["variation"]) for v in snapshot.variations_of.get(st.iri, ()))
+    edges.extend((s, o, EDGE_WEIGHTS.get(p, 0.3)) for s, p, o in snapshot.links)
+    return edges
+
+
 class GraphRanker:
     """Personalized PageRank over statements and the nodes they point to.
 
     ``rdf:type`` and ontology terms are left out of the projection, so hubs such as
     ``gz:Interpretation`` cannot pull every statement together.
+
+    The scores are the walk's stationary distribution (restart probability
+    ``1 - alpha``), solved as a linear system rather than by stepping the walk. The
+    graph is undirected, so after a change of variables the system is symmetric
+    positive definite, and conjugate gradients reach in ``iterations`` sparse
+    products an accuracy the power iteration needs two to three times as many for.
+    Nodes with a single neighbour (43 % of them once BLEnD is loaded: the meanings
+    of its answers) are eliminated exactly beforehand and their scores recovered
+    afterwards, which shrinks each product by a fifth.
     """
 
-    def __init__(self, snapshot: Snapshot, alpha: float = 0.85, iterations: int = 15) -> None:
-        self.alpha, self.iterations = alpha, iterations
-        edges: list[tuple[str, str, float]] = []
-        for st in snapshot.statements.values():
-            if st.practice:
-                edges.append((st.iri, st.practice, EDGE_WEIGHTS["practice"]))
-            edges.extend((st.iri, h, EDGE_WEIGHTS["holder"]) for h in st.holders)
-            edges.extend((st.iri, m, EDGE_WEIGHTS["meaning"]) for m in st.meanings)
-            for facet, values in st.scope.items():
-                edges.extend((st.iri, v, EDGE_WEIGHTS.get(facet, 0.3)) for v in values)
-            edges.extend(
-                (st.iri, v, EDGE_WEIGHTS["variation"]) for v in snapshot.variations_of.get(st.iri, ())
-            )
-        edges.extend((s, o, EDGE_WEIGHTS.get(p, 0.3)) for s, p, o in snapshot.links)
+    def __init__(
+        self, snapshot: Snapshot, alpha: float = 0.85, iterations: int = 7, tolerance: float = 1e-4
+    ) -> None:
+        self.alpha, self.iterations, self.tolerance = alpha, iterations, tolerance
+        edges = _edges(snapshot)
         nodes = sorted({n for s, o, _ in edges for n in (s, o)})
-        self.index = {node: i for i, node in enumerate(nodes)}
+        first = {node: i for i, node in enumerate(nodes)}
+        size = len(nodes)
+        rows = np.array([first[s] for s, _, _ in edges], dtype=np.int64)
+        cols = np.array([first[o] for _, o, _ in edges], dtype=np.int64)
+        weights = np.array([w for _, _, w in edges], dtype=np.float64)
         # Damp hubs: an edge counts for less the more edges its ends have, so a
         # community or place shared by a thousand statements does not carry the
         # walk to all of them (symmetric degree normalisation).
-        degree: Counter[str] = Counter()
-        for s_, o_, _ in edges:
-            degree[s_] += 1
-            degree[o_] += 1
-        edges = [(s_, o_, w / math.sqrt(degree[s_] * degree[o_])) for s_, o_, w in edges]
-        rows = [self.index[s] for s, o, _ in edges] + [self.index[o] for s, o, _ in edges]
-        cols = [self.index[o] for s, o, _ in edges] + [self.index[s] for s, o, _ in edges]
-        weights = [w for _, _, w in edges] * 2
-        size = len(nodes)
-        matrix = sparse.csr_matrix((weights, (rows, cols)), shape=(size, size))
-        out = np.asarray(matrix.sum(axis=1)).ravel()
-        out[out == 0] = 1.0
-        # Column-stochastic transition matrix, transposed once for the power iteration;
-        # single precision halves the memory each step reads, and scores are compared
-        # only to each other.
-        self.transition = sparse.diags(1.0 / out) @ matrix
-        self.transition_t = self.transition.T.tocsr().astype(np.float32)
+        degree = np.bincount(np.concatenate([rows, cols]), minlength=size).astype(np.float64)
+        weights /= np.sqrt(degree[rows] * degree[cols])
+        both = (np.concatenate([rows, cols]), np.concatenate([cols, rows]))
+        matrix = sparse.csr_matrix((np.concatenate([weights, weights]), both), shape=(size, size))
+        strength = np.asarray(matrix.sum(axis=1)).ravel()
+        strength[strength == 0] = 1.0
+        root = np.sqrt(strength)
+        # With W the weights and D their row sums, the scores are x = D^1/2 y where
+        # (I - alpha S) y = (1 - alpha) D^-1/2 p and S = D^-1/2 W D^-1/2 is symmetric.
+        inverse_root = sparse.diags(1.0 / root)
+        symmetric = (inverse_root @ matrix @ inverse_root).tocsr()
+        single = np.diff(symmetric.indptr) == 1
+        parent_of = np.full(size, -1, dtype=np.int64)
+        parent_of[single] = symmetric.indices[symmetric.indptr[:-1][single]]
+        # A leaf's parent stays (two nodes joined only to each other are both kept).
+        leaf = single & ~single[np.maximum(parent_of, 0)]
+        kept, leaves = np.nonzero(~leaf)[0], np.nonzero(leaf)[0]
+        # Kept nodes come first in the index, then the leaves.
+        order = np.concatenate([kept, leaves])
+        self.index = {nodes[i]: position for position, i in enumerate(order.tolist())}
+        self._kept = len(kept)
+        self._root = root[order]
+        new_position = np.empty(size, dtype=np.int64)
+        new_position[order] = np.arange(size)
+        self._parents = new_position[parent_of[leaves]]
+        self._leaf_weight = np.asarray(symmetric[leaves, parent_of[leaves]]).ravel()
+        # Eliminating a leaf l of parent u leaves the term alpha^2 S_ul^2 on u's diagonal.
+        diagonal = 1.0 - np.bincount(
+            self._parents, weights=alpha**2 * self._leaf_weight**2, minlength=len(kept)
+        )
+        self._diagonal = diagonal.astype(np.float32)
+        self._walk = (alpha * symmetric[kept][:, kept]).tocsr().astype(np.float32)
 
     def rank_array(self, seeds: Mapping[str, float]) -> np.ndarray:
         """Personalized PageRank scores of all nodes, in the order of ``index``."""
-        known = {self.index[n]: w for n, w in seeds.items() if n in self.index and w > 0}
-        if not known:
-            return np.zeros(len(self.index))
-        personal = np.zeros(len(self.index), dtype=np.float32)
-        for i, weight in known.items():
-            personal[i] = weight
-        personal /= personal.sum()
-        scores = personal.copy()
-        restart = (1 - self.alpha) * personal
-        for _ in range(self.iterations):
-            scores = self.transition_t @ scores
-            scores *= self.alpha
-            scores += restart
-        return scores.astype(np.float64)
+        size, kept, alpha = len(self.index), self._kept, self.alpha
+        personal = np.zeros(size)
+        for node, weight in seeds.items():
+            position = self.index.get(node)
+            if position is not None and weight > 0:
+                personal[position] += weight
+        total = personal.sum()
+        if not total:
+            return personal
+        rhs = personal
+        rhs *= (1 - alpha) / total
+        rhs /= self._root
+        leaf_rhs = rhs[kept:]
+        # Each leaf's restart mass reaches its parent in one step.
+        reduced = rhs[:kept] + np.bincount(
+            self._parents, weights=alpha * self._leaf_weight * leaf_rhs, minlength=kept
+        )
+        solution = _conjugate_gradients(
+            self._walk, self._diagonal, reduced.astype(np.float32), self.iterations, self.tolerance
+        )
+        scores = np.empty(size)
+        scores[:kept] = solution
+        scores[kept:] = leaf_rhs + alpha * self._leaf_weight * solution[self._parents]
+        scores *= self._root
+        return scores
+
+
+def _conjugate_gradients(
+    walk: sparse.csr_matrix, diagonal: np.ndarray, rhs: np.ndarray, iterations: int, tolerance: float
+) -> np.ndarray:
+    """Solve ``(diag(diagonal) - walk) y = rhs``, a symmetric positive definite system,
+    from ``y = 0``: at most ``iterations`` steps, fewer once the residual's norm is
+    below ``tolerance`` times the right-hand side's."""
+    solution = np.zeros_like(rhs)
+    residual = rhs.copy()
+    direction = rhs.copy()
+    norm = float(residual @ residual)
+    goal = tolerance**2 * norm
+    for _ in range(iterations):
+        if norm <= goal:
+            break
+        product = diagonal * direction
+        product -= walk @ direction
+        step = norm / float(direction @ product)
+        solution += step * direction
+        residual -= step * product
+        previous, norm = norm, float(residual @ residual)
+        direction *= norm / previous
+        direction += residual
+    return solution
