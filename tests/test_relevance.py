@@ -120,7 +120,9 @@ def test_contrast_items_say_why_they_are_kept(seed_retriever: Retriever) -> None
     ],
     ids=["covered", "related", "not-cultural", "uncovered"],
 )
-def test_the_extractive_answer_carries_and_states_its_coverage(seed_retriever: Retriever, prompt: str) -> None:
+def test_the_extractive_answer_carries_and_states_its_coverage(
+    seed_retriever: Retriever, prompt: str
+) -> None:
     pack = seed_retriever.context(prompt, k=8)
     answer = Answerer().answer(pack)
     assert answer.coverage == pack.coverage
@@ -133,9 +135,7 @@ def test_a_model_answer_that_overclaims_coverage_is_caught(seed_retriever: Retri
     pack = seed_retriever.context("How much should I tip a taxi driver in Mexico City?", k=8)
     assert pack.coverage.verdict == "related"
     first = next(i for i, item in enumerate(pack.items, start=1) if item.practice == TIPPING)
-    overclaim = (
-        f"Among US diners in the United States, a tip of 15 to 20 percent is expected [{first}]."
-    )
+    overclaim = f"Among US diners in the United States, a tip of 15 to 20 percent is expected [{first}]."
     model = Scripted(overclaim, overclaim)
     answer = Answerer(model).answer(pack)
     assert answer.backend == "extractive" and answer.fallback is not None
@@ -206,7 +206,10 @@ def test_fitting_recovers_a_separable_signal() -> None:
     weights = fit_weights(vectors, list(labels), l2=0.1)
     assert weights[FEATURES.index("lexical")] > 5
     model = RelevanceModel(weights)
-    scores = [model.relevance(Signals(lexical=0.9, rank=0.5)), model.relevance(Signals(lexical=0.05, rank=0.5))]
+    scores = [
+        model.relevance(Signals(lexical=0.9, rank=0.5)),
+        model.relevance(Signals(lexical=0.05, rank=0.5)),
+    ]
     assert scores[0] > 0.9 > 0.1 > scores[1]
 
 
@@ -237,3 +240,33 @@ def test_dev_set_targets(dev_report: object) -> None:
     assert dev_report.verdict_rate("off", ["related", "none", "not_cultural"]) >= 0.9
     assert dev_report.verdict_rate("chat", ["not_cultural"]) >= 5 / 6
     assert dev_report.mean_pack_size("chat") == 0
+
+
+def test_relevance_and_topic_together_equal_each_one_alone() -> None:
+    """The batched scores (what retrieval uses) match the per-candidate definitions."""
+    rng = np.random.default_rng(7)
+    model = RelevanceModel()
+    signals = []
+    for _ in range(200):
+        embedded = bool(rng.integers(2))
+        signals.append(
+            Signals(
+                named=float(rng.integers(2)),
+                other_named=float(rng.integers(2)),
+                semantic=float(rng.uniform(0.7, 0.9)) if embedded else None,
+                best_semantic=float(rng.uniform(0.8, 0.95)) if embedded else None,
+                lexical=float(rng.uniform()),
+                practice_lexical=float(rng.uniform()),
+                rank=float(rng.uniform()),
+                applies=[True, False, None][int(rng.integers(3))],
+                anchored=bool(rng.integers(2)),
+                placed=bool(rng.integers(2)),
+                unscoped=bool(rng.integers(2)),
+                occasion=int(rng.integers(-1, 2)),
+                role_fit=float(rng.choice([0.85, 1.0, 1.15])),
+            )
+        )
+    relevance, topic = model.relevance_and_topic(signals)
+    np.testing.assert_allclose(relevance, [model.relevance(s) for s in signals], rtol=1e-9)
+    np.testing.assert_allclose(topic, [model.topic(s) for s in signals], rtol=1e-9)
+    assert model.relevance_and_topic([]) == ([], [])

@@ -120,6 +120,7 @@ def line_label(kind: str, language: str | None) -> str:
     """The label of an answer line (``"variation"`` …) in ``language``."""
     return say(LINE_LABELS[kind], language)
 
+
 _UNSAFE = re.compile(r"<<<|>>>|[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 

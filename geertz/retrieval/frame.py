@@ -67,6 +67,9 @@ _TIME = re.compile(
 )
 
 
+_NO_IRIS: frozenset[str] = frozenset()
+
+
 @dataclass
 class Frame:
     """The cues found, by facet, and the resolved place chain (narrowest first)."""
@@ -78,8 +81,35 @@ class Frame:
     intent: str = "explain"
     language: DetectedLanguage = UNDETERMINED  # the language the prompt is written in
 
-    def iris(self, facet: str) -> set[str]:
-        return {cue.iri for cue in self.cues.get(facet, []) if cue.iri}
+    _iris: dict[str, tuple[list[FrameCue], int, frozenset[str]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _levels: tuple[list[str], int, dict[str, int]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def iris(self, facet: str) -> frozenset[str]:
+        """The IRIs of the ``facet`` cues (remembered: the scope check asks for each
+        candidate)."""
+        cues = self.cues.get(facet)
+        if not cues:
+            return _NO_IRIS
+        known = self._iris.get(facet)
+        if known is not None and known[0] is cues and known[1] == len(cues):
+            return known[2]
+        found = frozenset(cue.iri for cue in cues if cue.iri)
+        self._iris[facet] = (cues, len(cues), found)
+        return found
+
+    def place_level(self, place: str) -> int | None:
+        """Where ``place`` sits on :attr:`places` (0: the prompt's own place), or None."""
+        known = self._levels
+        if known is None or known[0] is not self.places or known[1] != len(self.places):
+            levels: dict[str, int] = {}
+            for level, on_chain in enumerate(self.places):
+                levels.setdefault(on_chain, level)
+            known = self._levels = (self.places, len(self.places), levels)
+        return known[2].get(place)
 
     def add(self, facet: str, cue: FrameCue) -> None:
         cues = self.cues.setdefault(facet, [])

@@ -45,6 +45,8 @@ FEATURES = (
     "role_fit",
 )
 
+_COLUMN = {name: i for i, name in enumerate(FEATURES)}
+
 # Fitted on tests/fixtures/relevance_dev.jsonl (83 in, 42 off prompts; every candidate of
 # each pack labelled) with `geertz eval relevance FILE --fit`; see docs/retrieval.md.
 WEIGHTS: tuple[float, ...] = (
@@ -148,6 +150,23 @@ class RelevanceModel:
     def probability(self, vector: np.ndarray) -> float:
         """The model's chance for a feature vector (a row of :meth:`Signals.vector`)."""
         return _sigmoid(float(self.weights @ vector))
+
+    def relevance_and_topic(self, signals: Sequence[Signals]) -> tuple[list[float], list[float]]:
+        """:meth:`relevance` and :meth:`topic` of each of ``signals``, computed together."""
+        if not signals:
+            return [], []
+        vectors = np.array([s.vector() for s in signals])
+        placed = np.array([s.placed for s in signals])
+        # What Signals.in_scope changes, written on the feature columns.
+        inside = vectors.copy()
+        inside[placed, _COLUMN["applies"]] = 1.0
+        inside[placed, _COLUMN["not_applies"]] = 0.0
+        inside[:, _COLUMN["anchored"]] = placed
+        inside[:, _COLUMN["unscoped_in_place"]] = 0.0
+        inside[:, _COLUMN["occasion_mismatch"]] = 0.0
+        both = np.clip(np.concatenate([vectors, inside]) @ self.weights, -30.0, 30.0)
+        chances = (1.0 / (1.0 + np.exp(-both))).tolist()
+        return chances[: len(signals)], chances[len(signals) :]
 
     def topic(self, signals: Signals) -> float:
         """The chance that the statement's practice is what the prompt asks about,

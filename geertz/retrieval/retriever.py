@@ -9,13 +9,15 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import logging
 import pickle
 import time
-from collections import ChainMap, defaultdict
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -119,6 +121,30 @@ class Ranking:
     cultural: bool
 
 
+class _Labels(Mapping[str, str]):
+    """The snapshot's labels with the frame's own on top (a ChainMap, but with a
+    cheap ``get``: the scope check asks for labels of every candidate)."""
+
+    def __init__(self, first: Mapping[str, str], rest: Mapping[str, str]) -> None:
+        self._first, self._rest = first, rest
+
+    def get(self, key: str, default: Any = None) -> Any:
+        found = self._first.get(key)
+        return found if found is not None else self._rest.get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return str(found)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._first, *self._rest]))
+
+    def __len__(self) -> int:
+        return len(set(self._first) | set(self._rest))
+
+
 @dataclass
 class _Evidence:
     """What scoring learnt about a prompt, kept for the relevance signals."""
@@ -139,8 +165,8 @@ def _diversify(
     readings show together. Scores shown stay the statements' own.
 
     Each step compares only the best remaining statement of each practice (the pool
-    is sorted, so that is the first one left) with the statements a chosen variation
-    lifts, instead of re-weighing the whole pool.
+    is sorted, so that is the first one left; a heap keeps them in order) with the
+    statements a chosen variation lifts, instead of re-weighing the whole pool.
     """
     pool = ranked[: max(k * 8, 50)]
     groups: dict[str, list[int]] = defaultdict(list)
@@ -154,19 +180,28 @@ def _diversify(
     shown: dict[str, int] = defaultdict(int)  # chosen members per variation
     lifts: dict[int, int] = defaultdict(int)  # variations with one member chosen, per position
     left = set(range(len(pool)))
+    # Each group's head, keyed by its weighed score (negated) and position, with the
+    # number of its statements chosen when it was pushed: an entry whose head or
+    # count has changed since is stale and is pushed again as it now stands.
+    heap = [(-pool[positions[0]][0], positions[0], group, 0) for group, positions in groups.items()]
+    heapq.heapify(heap)
     chosen: list[tuple[float, Statement, bool | None, str]] = []
     while left and len(chosen) < k:
         best, best_key = -1, (float("-inf"), 0)
-        for group, positions in groups.items():
-            at = heads[group]
+        while heap:
+            _, i, group, count = heap[0]
+            if i in left and count == taken[group]:
+                best, best_key = i, (-heap[0][0], -i)
+                break
+            heapq.heappop(heap)
+            positions, at = groups[group], heads[group]
             while at < len(positions) and positions[at] not in left:
                 at += 1
             heads[group] = at
             if at < len(positions):
-                i = positions[at]
-                key = (pool[i][0] * _REPEAT_DECAY ** taken[group], -i)
-                if key > best_key:
-                    best, best_key = i, key
+                head = positions[at]
+                weighed = pool[head][0] * _REPEAT_DECAY ** taken[group]
+                heapq.heappush(heap, (-weighed, head, group, taken[group]))
         for i, lift in lifts.items():
             if lift and i in left and (pool[i][0], -i) > best_key:
                 best, best_key = i, (pool[i][0], -i)
@@ -180,6 +215,12 @@ def _diversify(
                     lifts[i] += 1 if shown[variation] == 1 else -1
         chosen.append(entry)
     return chosen
+
+
+def _largest(values: np.ndarray, count: int) -> np.ndarray:
+    """Positions of the ``count`` largest values, largest first (ties by position)."""
+    chosen = np.argpartition(-values, count - 1)[:count] if len(values) > count else np.arange(len(values))
+    return chosen[np.lexsort((chosen, -values[chosen]))]
 
 
 def _paraphrased(practice_ids: Sequence[str], similarity: np.ndarray | None) -> dict[str, float]:
@@ -397,27 +438,19 @@ class Retriever:
         ranked: list[tuple[float, Statement, bool | None, str]] = []
         fits: dict[str, float] = {}
         excluded = 0
+        # Everything but the base score depends only on the statement's scope, which
+        # many candidates share (a country's BLEnD answers): weigh each scope once.
+        weighed: dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[float, bool | None, str, float]] = {}
         for iri, base, via in evidence.shortlist:
             st = self.snapshot.statements[iri]
             if st.sensitivity == "restricted" and not allow_restricted:
                 excluded += 1
                 continue
-            applies, reason = check_scope(st, frame, self.ancestors, label)
-            factor = _APPLIES_FACTOR[applies]
-            fit, fit_reason = role_fit(st, frame, label)
-            fits[iri] = fit
-            if fit_reason:
-                factor *= fit
-                reason += "; " + fit_reason
-            if applies:
-                factor *= self._closeness(st, frame)
-            elif applies is None and frame.candidate_places and st.scope.get("place"):
-                if any(self._within(p, frame.candidate_places) for p in st.scope["place"]):
-                    factor = _SPOKEN_HERE
-                    reason += "; it holds in a place where the language the prompt names is spoken"
-                else:
-                    factor = _SPOKEN_ELSEWHERE
-                    reason += "; the language the prompt names is not widely spoken there"
+            key = tuple((facet, tuple(values)) for facet, values in st.scope.items() if values)
+            known = weighed.get(key)
+            if known is None:
+                known = weighed[key] = self._weigh(st, frame, label)
+            factor, applies, reason, fits[iri] = known
             if via:
                 reason = f"{via}; {reason}"
             ranked.append((base * factor, st, applies, reason))
@@ -425,23 +458,40 @@ class Retriever:
         ranked.sort(key=lambda r: (-r[0], r[1].iri))
         pool = _diversify(ranked, max(3 * k, 24), self.snapshot.variations_of)
         top_score = max((score for score, *_ in pool), default=0.0) or 1.0
-        candidates = []
-        for score, st, applies, reason in pool:
-            signals = self._signals(
-                st, score / top_score, applies, fits.get(st.iri, 1.0), frame, named, evidence
+        signals = [
+            self._signals(st, score / top_score, applies, fits.get(st.iri, 1.0), frame, named, evidence)
+            for score, st, applies, _ in pool
+        ]
+        relevance, topic = self.relevance.relevance_and_topic(signals)
+        candidates = [
+            Candidate(score, st, applies, reason, relevance=r, topic=t, signals=signal)
+            for (score, st, applies, reason), signal, r, t in zip(
+                pool, signals, relevance, topic, strict=True
             )
-            candidates.append(
-                Candidate(
-                    score,
-                    st,
-                    applies,
-                    reason,
-                    relevance=self.relevance.relevance(signals),
-                    topic=self.relevance.topic(signals),
-                    signals=signals,
-                )
-            )
+        ]
         return Ranking(prompt, frame, candidates, excluded, cultural=True)
+
+    def _weigh(
+        self, st: Statement, frame: Frame, label: Mapping[str, str]
+    ) -> tuple[float, bool | None, str, float]:
+        """How the statement's scope weighs its score for this frame: ``(factor,
+        applies, why, role fit)``."""
+        applies, reason = check_scope(st, frame, self.ancestors, label)
+        factor = _APPLIES_FACTOR[applies]
+        fit, fit_reason = role_fit(st, frame, label)
+        if fit_reason:
+            factor *= fit
+            reason += "; " + fit_reason
+        if applies:
+            factor *= self._closeness(st, frame)
+        elif applies is None and frame.candidate_places and st.scope.get("place"):
+            if any(self._within(p, frame.candidate_places) for p in st.scope["place"]):
+                factor = _SPOKEN_HERE
+                reason += "; it holds in a place where the language the prompt names is spoken"
+            else:
+                factor = _SPOKEN_ELSEWHERE
+                reason += "; the language the prompt names is not widely spoken there"
+        return factor, applies, reason, fit
 
     def _similarity(self, prompt: str, frame: Frame) -> tuple[np.ndarray | None, np.ndarray | None]:
         """The prompt's vector and its similarity to every practice, unless a practice is
@@ -516,9 +566,10 @@ class Retriever:
         above the rest, keeping their own order: the more specific scope speaks first."""
         levels: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         for position, (_, st, applies, _) in enumerate(ranked):
-            level = self._level(st, frame)
-            if applies and st.practice and level is not None:
-                levels[st.practice][level].append(position)
+            if applies and st.practice:
+                level = self._level(st, frame)
+                if level is not None:
+                    levels[st.practice][level].append(position)
         for by_level in levels.values():
             if len(by_level) < 2:
                 continue
@@ -538,8 +589,8 @@ class Retriever:
     def _level(self, st: Statement, frame: Frame) -> int | None:
         """How far up the prompt's place chain the statement's place sits (0: the place
         itself), or None when it is not on the chain."""
-        positions = [frame.places.index(p) for p in st.scope.get("place", []) if p in frame.places]
-        return min(positions) if positions else None
+        levels = [frame.place_level(p) for p in st.scope.get("place", ())]
+        return min((level for level in levels if level is not None), default=None)
 
     def _closeness(self, st: Statement, frame: Frame) -> float:
         """Prefer the statement scoped to the narrowest place around the prompt's place
@@ -573,7 +624,7 @@ class Retriever:
         seeds: dict[str, float] = defaultdict(float)
         for match in frame.matches:
             seeds[match.iri] += match.specificity
-        for position in np.argsort(-lexical)[:50]:
+        for position in _largest(lexical, 50):
             if lexical[position] > 0:
                 seeds[self.statement_ids[position]] += 0.5 * float(lexical[position])
         # The prompt's place seeds the walk only lightly (hubs are damped): the scope
@@ -617,7 +668,7 @@ class Retriever:
         Changes ``combined`` in place; returns the lifted positions and why."""
         snap = self.snapshot
         lifted: dict[int, str] = {}
-        for position in np.argsort(-combined)[:_EXPAND_FROM]:
+        for position in _largest(combined, _EXPAND_FROM):
             base = float(combined[position])
             if base < _MIN_SCORE:
                 break
@@ -647,7 +698,7 @@ class Retriever:
 
     def _labels(self, frame: Frame) -> Mapping[str, str]:
         extra = {cue.iri: cue.label for cues in frame.cues.values() for cue in cues if cue.iri}
-        return ChainMap(self.snapshot.labels, extra)
+        return _Labels(extra, self.snapshot.labels)
 
     def _item(self, candidate: Candidate, frame: Frame) -> PackItem:
         snap = self.snapshot
