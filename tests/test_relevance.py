@@ -264,6 +264,7 @@ def test_relevance_and_topic_together_equal_each_one_alone() -> None:
                 unscoped=bool(rng.integers(2)),
                 occasion=int(rng.integers(-1, 2)),
                 role_fit=float(rng.choice([0.85, 1.0, 1.15])),
+                foreign=bool(rng.integers(2)),
             )
         )
     relevance, topic = model.relevance_and_topic(signals)

@@ -43,29 +43,36 @@ FEATURES = (
     "occasion_match",
     "occasion_mismatch",
     "role_fit",
+    "foreign",
+    "foreign_lexical",
+    "foreign_semantic",
 )
 
 _COLUMN = {name: i for i, name in enumerate(FEATURES)}
 
-# Fitted on tests/fixtures/relevance_dev.jsonl (83 in, 42 off prompts; every candidate of
-# each pack labelled) with `geertz eval relevance FILE --fit`; see docs/retrieval.md.
+# Fitted on tests/fixtures/relevance_dev.jsonl (83 in, 42 off prompts) together with
+# tests/fixtures/multilingual_dev.jsonl (40 in prompts in 20 languages), every candidate
+# of each pack labelled, with `geertz eval relevance FILE --fit`; see docs/retrieval.md.
 WEIGHTS: tuple[float, ...] = (
-    -4.733,  # bias
-    2.783,  # named
-    -1.304,  # other_named
-    2.65,  # semantic
-    -3.88,  # semantic_gap
-    -0.032,  # embedded
-    0.759,  # lexical
-    1.857,  # practice_lexical
-    3.439,  # rank
-    0.477,  # applies
-    -5.011,  # not_applies
-    0.231,  # anchored
-    -0.92,  # unscoped_in_place
-    0.974,  # occasion_match
-    -0.078,  # occasion_mismatch
-    -0.319,  # role_fit
+    -5.224,  # bias
+    2.661,  # named
+    -1.551,  # other_named
+    3.256,  # semantic
+    -3.171,  # semantic_gap
+    -0.155,  # embedded
+    0.946,  # lexical
+    2.627,  # practice_lexical
+    3.467,  # rank
+    0.305,  # applies
+    -5.26,  # not_applies
+    0.31,  # anchored
+    -0.603,  # unscoped_in_place
+    0.954,  # occasion_match
+    -0.233,  # occasion_mismatch
+    -0.307,  # role_fit
+    2.033,  # foreign
+    0.201,  # foreign_lexical
+    -0.312,  # foreign_semantic
 )
 
 
@@ -80,7 +87,11 @@ class Signals:
     in the statement's text; ``practice_lexical`` the best share among its practice's
     statements. ``rank`` is its retrieval score over the best candidate's. ``applies``
     is the scope check's verdict; ``anchored`` that its place scope lies on the
-    prompt's place chain; ``placed`` that the prompt names a place.
+    prompt's place chain; ``placed`` that the prompt names a place. ``foreign``: the
+    prompt is in another language than English, the language most of the graph's
+    text is written in; its words seldom meet the text's, so the lexical signals say
+    less and the semantic ones more (the ``foreign_*`` features let the fit weigh
+    them apart).
     """
 
     named: float = 0.0
@@ -96,6 +107,7 @@ class Signals:
     unscoped: bool = False
     occasion: int = 0  # 1: the prompt's occasion is the statement's; -1: another one
     role_fit: float = 1.0
+    foreign: bool = False  # the prompt is not in English, the language of most graph text
 
     def in_scope(self) -> Signals:
         """The same statement as if its scope held where the prompt is set: what it
@@ -131,6 +143,9 @@ class Signals:
                 1.0 if self.occasion > 0 else 0.0,
                 1.0 if self.occasion < 0 else 0.0,
                 math.log(max(self.role_fit, 1e-3)),
+                1.0 if self.foreign else 0.0,
+                self.lexical if self.foreign else 0.0,
+                semantic if self.foreign else 0.0,
             ]
         )
 

@@ -422,6 +422,9 @@ class Retriever:
         relevance signals, before the relevance threshold: what :meth:`context` and the
         relevance evaluation both read."""
         frame = extract_frame(prompt, self.index, self.places, history=messages, user_context=user_context)
+        # Whether the prompt's own words are in another language than most graph text
+        # (a language the user asks the answer in does not change that).
+        foreign = frame.language.code not in (None, "en")
         if language:
             frame.language = DetectedLanguage(base_language(language), 1.0, "requested")
         # Only the prompt's own words decide whether it is cultural: "thanks!" after a
@@ -459,7 +462,9 @@ class Retriever:
         pool = _diversify(ranked, max(3 * k, 24), self.snapshot.variations_of)
         top_score = max((score for score, *_ in pool), default=0.0) or 1.0
         signals = [
-            self._signals(st, score / top_score, applies, fits.get(st.iri, 1.0), frame, named, evidence)
+            self._signals(
+                st, score / top_score, applies, fits.get(st.iri, 1.0), frame, named, evidence, foreign
+            )
             for score, st, applies, _ in pool
         ]
         relevance, topic = self.relevance.relevance_and_topic(signals)
@@ -524,6 +529,7 @@ class Retriever:
         frame: Frame,
         named: set[str],
         evidence: _Evidence,
+        foreign: bool,
     ) -> Signals:
         semantic = best = None
         if evidence.similarity is not None and len(evidence.similarity):
@@ -550,6 +556,7 @@ class Retriever:
             unscoped=not st.scope.get("place"),
             occasion=occasion,
             role_fit=fit,
+            foreign=foreign,
         )
 
     def _held_in(self, practice: str) -> list[str]:
