@@ -118,9 +118,26 @@ def select(
     slots = min(len(contrasts), k // 4) if answers else min(len(contrasts), k)
     # The most relevant first, by tenths, so that within a tenth the retrieval order
     # (the narrowest scope first, competing readings together) stands; contrast after.
-    answers = _most_agreed_first(sorted(answers, key=lambda c: -int(c.relevance * 10)))
+    answers = _most_agreed_first(
+        _retrieval_order_within_practice(sorted(answers, key=lambda c: -int(c.relevance * 10)))
+    )
     answers = answers[: max(0, k - slots)]
     return answers + contrasts[: k - len(answers)]
+
+
+def _retrieval_order_within_practice(candidates: list[Candidate]) -> list[Candidate]:
+    """One practice's statements, in the places they already take, in retrieval order:
+    the narrowest scope first (West Java before Indonesia), even where a broader
+    statement's text happens to share more words with the prompt."""
+    positions: dict[str, list[int]] = {}
+    for index, c in enumerate(candidates):
+        positions.setdefault(c.statement.practice or c.statement.iri, []).append(index)
+    ordered = list(candidates)
+    for places in positions.values():
+        members = sorted((candidates[i] for i in places), key=lambda c: (-c.score, c.statement.iri))
+        for place, member in zip(places, members, strict=True):
+            ordered[place] = member
+    return ordered
 
 
 def _most_agreed_first(candidates: list[Candidate]) -> list[Candidate]:
