@@ -118,6 +118,21 @@ def test_a_system_message_can_ask_for_a_language() -> None:
     assert requested_language([]) is None
 
 
+def test_the_coverage_note_names_places_in_its_own_language(seed_retriever: Retriever) -> None:
+    """Country names come from the CLDR graph in the note's language; a note written in
+    English (no catalogue for the prompt's language) keeps English names."""
+    spanish = seed_retriever.context("¿Cuánta propina se deja en un restaurante en Ciudad de México?", k=6)
+    assert spanish.coverage.verdict == "related"
+    assert "Estados Unidos" in spanish.coverage.note and "United States" not in spanish.coverage.note
+    held = [place for practice in spanish.coverage.practices for place in practice.held_in]
+    assert "Estados Unidos" in held
+    english = seed_retriever.context("How much should I tip at a restaurant in Mexico City?", k=6)
+    assert "United States" in english.coverage.note
+    japanese = seed_retriever.context("お葬式に何を着ていけばいいですか？", k=6)
+    assert japanese.language == "ja" and "ja" not in languages()
+    assert japanese.coverage.note and not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", japanese.coverage.note)
+
+
 def test_the_pack_is_in_the_prompts_language(seed_retriever: Retriever) -> None:
     pack = seed_retriever.context("¿Cómo se saluda a los mayores en una boda en Seúl?", k=6)
     assert pack.language == "es"

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from geertz.graph.store import GraphStore
-from geertz.i18n import N_, base_language, say
+from geertz.i18n import N_, base_language, languages, say
 from geertz.retrieval.coverage import NOT_CULTURAL_NOTE, Candidate, judge, select
 from geertz.retrieval.embed import Embedder
 from geertz.retrieval.frame import Frame, extract_frame
@@ -387,13 +387,16 @@ class Retriever:
             )
         threshold = self.min_relevance if min_relevance is None else min_relevance
         kept = select(ranking.candidates, k, threshold, self.snapshot.variations_of)
+        # The note names places and practices in the language it is written in: the
+        # prompt's where geertz has a catalogue for it, else English.
+        written = language if base_language(language) in languages() else None
         coverage = judge(
             ranking.candidates,
             kept,
             placed=bool(frame.places),
-            place_label=self.places.label(frame.places[0]) if frame.places else None,
-            label=self.snapshot.label,
-            held_in=self._held_in,
+            place_label=self._place_label(frame.places[0], written) if frame.places else None,
+            label=lambda iri: self.snapshot.label(iri, written),
+            held_in=lambda practice: self._held_in(practice, written),
             language=language,
         )
         return ContextPack(
@@ -559,13 +562,19 @@ class Retriever:
             foreign=foreign,
         )
 
-    def _held_in(self, practice: str) -> list[str]:
-        """The places the statements of ``practice`` are scoped to, most used first."""
+    def _place_label(self, place: str, language: str | None) -> str:
+        """The place's name in ``language`` where the graph has one, else its own label."""
+        local = self.snapshot.local_labels.get(place, {}).get(base_language(language) or "")
+        return local or self.places.label(place)
+
+    def _held_in(self, practice: str, language: str | None = None) -> list[str]:
+        """The places the statements of ``practice`` are scoped to, most used first, named
+        in ``language`` where the graph has their names in it."""
         counts: dict[str, int] = defaultdict(int)
         for position in self.positions_of_practice.get(practice, []):
             for place in self.snapshot.statements[self.statement_ids[position]].scope.get("place", []):
                 counts[place] += 1
-        return [self.snapshot.label(p) for p in sorted(counts, key=lambda p: (-counts[p], p))]
+        return [self.snapshot.label(p, language) for p in sorted(counts, key=lambda p: (-counts[p], p))]
 
     def _prefer_narrower(self, ranked: list[tuple[float, Statement, bool | None, str]], frame: Frame) -> None:
         """Where one practice has applicable statements at several levels (West Java and

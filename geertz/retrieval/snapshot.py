@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode
 
+from geertz.graph.gazetteer import CLDR_GRAPH
 from geertz.graph.store import GraphStore
 from geertz.i18n import base_language
 from geertz.vocab import GZ
@@ -135,6 +136,11 @@ SELECT ?c ?p ?o WHERE {
   VALUES ?p { gz:basedIn gz:originatesIn gz:overlapsWith gz:nestedIn gz:speaks gz:describedBy }
 }
 """
+# Countries' everyday names in other languages (the CLDR's, which the gazetteer keeps in
+# a graph of their own): shown where a pack speaks the prompt's language.
+_COUNTRY_NAMES = f"""
+SELECT ?n ?l WHERE {{ GRAPH <{CLDR_GRAPH}> {{ ?n skos:altLabel ?l }} }}
+"""
 _DESCRIPTIONS = """
 SELECT ?p ?d WHERE {
   ?p a gz:Practice ; dcterms:description ?d .
@@ -231,6 +237,11 @@ class Snapshot:
             value = row["l"]
             language = base_language(value.language if isinstance(value, Literal) else None)
             snap.local_labels.setdefault(row["n"].value, {}).setdefault(language, row["l"].value)
+        for row in store.select(_COUNTRY_NAMES):
+            value = row["l"]
+            language = base_language(value.language if isinstance(value, Literal) else None)
+            if language and language != "en":
+                snap.local_labels.setdefault(row["n"].value, {}).setdefault(language, value.value)
         for row in store.select(_DESCRIPTIONS):
             snap.descriptions.setdefault(row["p"].value, row["d"].value)
         for row in store.select(_EVIDENCE):
