@@ -78,6 +78,21 @@ def test_only_demonyms_get_a_plural() -> None:
     assert not index.match("Japaneses")
 
 
+def test_a_name_inside_a_katakana_word_is_not_named() -> None:
+    index = LabelIndex(
+        [
+            LabelEntry("urn:trang", "City", "トラン", False),
+            LabelEntry("urn:tokyo", "Region", "東京", False),
+            LabelEntry("urn:mexico", "Country", "メキシコ", False),
+        ]
+    )
+    # "レストラン" (restaurant) ends in the town's name; kanji and particles around a name are fine.
+    assert [m.iri for m in index.match("東京のレストランでチップは？")] == ["urn:tokyo"]
+    assert [m.iri for m in index.match("トランの市場")] == ["urn:trang"]
+    assert [m.iri for m in index.match("メキシコ人の結婚式")] == ["urn:mexico"]
+    assert not index.match("メキシコシティー")
+
+
 def test_a_plural_never_hides_a_label_of_its_own() -> None:
     index = LabelIndex(
         [

@@ -3,7 +3,8 @@
 The index holds each node's skos:prefLabel, skos:altLabel, skos:hiddenLabel and
 rdfs:label, folded for case and accents, in one Aho-Corasick automaton, so a
 prompt is scanned once whatever the number of labels. Matches must sit on word
-boundaries, except in scripts written without spaces (Chinese, Japanese, Thai).
+boundaries, except in scripts written without spaces (Chinese, Japanese, Thai), where
+only a match inside a run of katakana (a word spelt out letter by letter) is refused.
 
 Two things folding alone would get wrong:
 
@@ -90,6 +91,9 @@ SELECT ?node ?class ?label ?property WHERE {
 _NO_SPACE_SCRIPTS = re.compile(
     r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f]"
 )
+# Katakana spells a word letter by letter, so a name found inside a run of it is a
+# piece of another word ("トラン", the town Trang, in "レストラン", restaurant).
+_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 _MIN_LENGTH = 3
 # The bounded affix match (see the module's notes): how long an ending or a prefix
 # may be, how long a label must be, and the kinds it applies to.
@@ -376,10 +380,16 @@ class LabelIndex:
 
     @staticmethod
     def _on_boundary(folded: str, start: int, end: int, key: str) -> bool:
-        if _NO_SPACE_SCRIPTS.search(key):
-            return True
+        """Whether the match ``folded[start:end + 1]`` of ``key`` is a word of its own:
+        between non-word characters, or, in scripts written without spaces, anywhere
+        but inside a run of katakana."""
         before = folded[start - 1] if start > 0 else " "
         after = folded[end + 1] if end + 1 < len(folded) else " "
+        if _NO_SPACE_SCRIPTS.search(key):
+            inside = (_KATAKANA.match(before) and _KATAKANA.match(key[0])) or (
+                _KATAKANA.match(after) and _KATAKANA.match(key[-1])
+            )
+            return not inside
         return not before.isalnum() and not after.isalnum()
 
 
