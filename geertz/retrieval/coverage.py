@@ -175,13 +175,16 @@ def judge(
     The note is written in ``language`` where geertz has a catalogue for it."""
     topics: dict[str, float] = {}
     in_scope: dict[str, bool] = {}
+    here: set[str] = set()  # practices with a statement in scope, however relevant
     for c in candidates:
         practice = c.statement.practice
         if practice is None:
             continue
         topics[practice] = max(topics.get(practice, 0.0), c.topic)
-        if c.in_scope(placed) and c.relevance >= COVERED_AT:
-            in_scope[practice] = True
+        if c.in_scope(placed):
+            here.add(practice)
+            if c.relevance >= COVERED_AT:
+                in_scope[practice] = True
     asked = sorted((p for p, t in topics.items() if t >= TOPIC_AT), key=lambda p: -topics[p])[:3]
     practices = [
         CoveredPractice(
@@ -205,9 +208,11 @@ def judge(
             note = say(_COVERED, language, practices=named)
         if not placed and practices and practices[0].held_in:
             note += " " + say(_SCOPED, language, places=_places(practices[0].held_in, language))
-    elif practices and any(not p.in_scope for p in practices) and any(p.held_in for p in practices):
+    elif elsewhere := [p for p in practices if p.iri not in here and p.held_in]:
+        # Only where the practice has nothing in scope: one recorded for the prompt's
+        # own country, but not relevant enough, is not "only elsewhere".
         verdict = "related"
-        first = practices[0]
+        first = elsewhere[0]
         places = _places(first.held_in, language)
         if placed and place_label:
             note = say(_ELSEWHERE_HERE, language, practice=first.label, place=place_label, places=places)
