@@ -244,6 +244,20 @@ def test_affixes_are_bounded_and_not_for_english(seed_retriever: Retriever) -> N
     assert [m.inflected for m in index.match("Azərbaycanda", "az") if m.kind == "Country"] == [True]
 
 
+def test_a_practice_named_inflected_is_found_by_its_stem(seed_retriever: Retriever) -> None:
+    """Russian "чаевых" (of tips) is the practice's label чаевые in the genitive, which no
+    affix rule reaches: Snowball's Russian stemmer gives both the stem чаев."""
+    prompt = "Сколько чаевых оставляют в ресторане в Мехико?"
+    tipping = "https://w3id.org/geertz/id/practice-restaurant-tipping"
+    found = [m for m in seed_retriever.index.match(prompt, "ru") if m.iri == tipping]
+    assert found and found[0].inflected and found[0].matched_text == "чаевых"
+    practices = seed_retriever.context(prompt, k=6).frame.get("practice", [])
+    assert tipping in [cue.iri for cue in practices]
+    assert not seed_retriever.index.match("Сколько чаевых", "en")  # English gets no stems
+    # Cities are not compared by stem: a town's name is too often a word as well.
+    assert not [m for m in seed_retriever.index.match("в Мехико", "ru") if m.inflected]
+
+
 def test_the_cldr_gives_everyday_country_names() -> None:
     from geertz.graph.gazetteer import cldr_country_quads
 

@@ -25,7 +25,8 @@ Two things folding alone would get wrong:
   syllables is two. Where Snowball has a
   stemmer for the prompt's language (PyStemmer), words are also compared by stem, so
   an inflection that changes the name's last letter is found too (Russian "в Москве"
-  for Москва).
+  for Москва, "чаевых" for the practice чаевые); places but cities, practices,
+  occasions, settings, roles and relationships are compared so.
 - Accents a prompt leaves out are forgiven ("Munchen" finds München), but accents it
   writes are information: where the prompt writes a word with accents and some of
   the nodes the folded label stands for are spelled that way, the others are not
@@ -101,6 +102,9 @@ _MAX_ENDING = 3
 _MAX_PREFIX = 2
 _MIN_AFFIXED_LABEL = 4  # one less outside ASCII, where three letters can be a name ("অসম")
 _AFFIXED_KINDS = frozenset({"Country", "Region", "CulturalRegion"})
+# Compared by stem: places but cities (a town's name is too often a word as well), and
+# what a prompt names in its own grammar ("чаевых", of tips: the practice чаевые).
+_STEMMED_KINDS = _AFFIXED_KINDS | {"Practice", "Occasion", "Setting", "Role", "Relationship"}
 _WORD_RUN = re.compile(r"\w+")
 # Demonyms that are their own plural: "the Japanese", "the French", "the Swiss".
 _INVARIANT_DEMONYM = re.compile(r"(ese|sh|tch|nch|ss|s|x|z)$", re.I)
@@ -203,11 +207,11 @@ class LabelIndex:
                 spellings[(key, entry.iri)].add(written)
         self._automaton = ahocorasick.Automaton()
         keys = [*by_key, *(key for key in plurals if key not in by_key)]
-        # Country and region labels of one or two words, for the stem comparison.
-        self._place_keys = {
-            key: tuple(_Named(e, (), True) for e in found.values() if e.kind in _AFFIXED_KINDS)
+        # Labels of one or two words, for the stem comparison.
+        self._stem_keys = {
+            key: tuple(_Named(e, (), True) for e in found.values() if e.kind in _STEMMED_KINDS)
             for key, found in by_key.items()
-            if key.count(" ") <= 1 and any(e.kind in _AFFIXED_KINDS for e in found.values())
+            if key.count(" ") <= 1 and any(e.kind in _STEMMED_KINDS for e in found.values())
         }
         self._stemmed: dict[str, dict[str, tuple[_Named, ...]]] = {}
         for key in keys:
@@ -348,8 +352,8 @@ class LabelIndex:
         language: str,
         whole: list[tuple[int, int, str, tuple[_Named, ...]]],
     ) -> list[tuple[int, int, str, tuple[_Named, ...]]]:
-        """Countries and regions whose one- or two-word label has the same Snowball
-        stems as words of ``folded``, in words nothing else matched."""
+        """Nodes of :data:`_STEMMED_KINDS` whose one- or two-word label has the same
+        Snowball stems as words of ``folded``, in words nothing else matched."""
         stem = _stemmer(language)
         if stem is None:
             return []
@@ -357,9 +361,9 @@ class LabelIndex:
         if index is None:
             # Built on a language's first prompt, stemming every key's words in one call.
             index = self._stemmed[language] = {}
-            split = [key.split(" ") for key in self._place_keys]
+            split = [key.split(" ") for key in self._stem_keys]
             flat = iter(stem.stemWords([part for parts in split for part in parts]))
-            for named, parts in zip(self._place_keys.values(), split, strict=True):
+            for named, parts in zip(self._stem_keys.values(), split, strict=True):
                 stems = " ".join(next(flat) for _ in parts)
                 if len(stems.replace(" ", "")) >= _MIN_AFFIXED_LABEL:
                     index.setdefault(stems, named)
