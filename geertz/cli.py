@@ -747,6 +747,13 @@ def eval_relevance(
     fit: Annotated[
         bool, typer.Option("--fit", help="Also fit the relevance weights, and show held-out calibration.")
     ] = False,
+    fit_only: Annotated[
+        str | None,
+        typer.Option(
+            "--fit-only",
+            help="Fit only these features' weights (names, comma-separated), keep the others; implies --fit.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Relevance and coverage on labelled prompts: kind in (gold practice IRIs given),
@@ -760,10 +767,17 @@ def eval_relevance(
         cases = read_relevance_cases(file)
     except GeertzError as exc:
         raise typer.BadParameter(str(exc), param_hint="FILE") from exc
+    only = [name.strip() for name in fit_only.split(",") if name.strip()] if fit_only is not None else None
+    unknown = sorted(set(only or ()) - set(FEATURES))
+    if unknown or only == []:
+        raise typer.BadParameter(
+            f"unknown feature {', '.join(unknown) or '(none given)'}; choose from {', '.join(FEATURES)}",
+            param_hint="--fit-only",
+        )
     with _open(ctx, read_only=True) as store:
         retriever = _engine(store).retriever
         report = evaluate_relevance(retriever, cases, k=k)
-        fitted = fit_relevance(retriever, cases, k=k) if fit else None
+        fitted = fit_relevance(retriever, cases, k=k, only=only) if fit or only else None
     kinds = [kind for kind in ("in", "off", "chat") if report.cases[kind]]
     rates = {
         kind: {

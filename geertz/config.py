@@ -138,6 +138,22 @@ class Settings(BaseSettings):
         Path(".geertz/cache"),
         description="Where precomputed retrieval indexes are kept between runs.",
     )
+    vector_cache: Path | None = Field(
+        None,
+        description=(
+            "SQLite file where embeddings are kept, so that each distinct text is embedded once "
+            "per machine; by default vectors-<embedder>.sqlite in cache_dir."
+        ),
+    )
+    embed_statements_per_graph: int = Field(
+        5000,
+        ge=0,
+        description=(
+            "Statements of named graphs up to this size have their texts embedded (once, then "
+            "cached), so prompts in other languages find them; a bulk import larger than this "
+            "(BLEnD) is reached through its practices and its own language-tagged texts."
+        ),
+    )
     ontology_dir: Path = Field(
         default_factory=lambda: project_root() / "ontology",
         description="Directory holding geertz.ttl and shapes.ttl.",

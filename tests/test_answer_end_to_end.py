@@ -20,6 +20,7 @@ from geertz.generation import Answerer, LangChainBackend, OpenAIBackend, ThickAn
 from geertz.graph import EmbeddedStore
 from geertz.retrieval.retriever import Retriever
 
+from .conftest import VECTOR_ENV
 from .llm_server import llama_server
 
 PROMPT = "How much should I tip at a restaurant in Tokyo?"
@@ -95,7 +96,7 @@ def _geertz(store: str, *args: str, env: dict[str, str] | None = None) -> subpro
         [sys.executable, "-m", "geertz", "--store", store, *args],
         capture_output=True,
         text=True,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "COLUMNS": "300", **(env or {})},
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "COLUMNS": "300", **VECTOR_ENV, **(env or {})},
         timeout=600,
     )
 

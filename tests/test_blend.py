@@ -16,7 +16,7 @@ from geertz.retrieval.evaluate import EvalCase, build_cases, evaluate, split_of
 from geertz.retrieval.pack import ContextPack, PackItem
 from geertz.retrieval.retriever import Retriever
 
-from .conftest import ONTOLOGY, ROOT
+from .conftest import ONTOLOGY, ROOT, VECTOR_ENV
 
 
 def _blend_dir() -> Path | None:
@@ -122,7 +122,12 @@ def test_cli_import_and_eval(tmp_path: Path) -> None:
     import sys
 
     assert BLEND is not None
-    env = {"GEERTZ_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin", "COLUMNS": "300"}
+    env = {
+        "GEERTZ_CACHE_DIR": str(tmp_path / "cache"),
+        "PATH": "/usr/bin:/bin",
+        "COLUMNS": "300",
+        **VECTOR_ENV,
+    }
     base = [sys.executable, "-m", "geertz", "--store", str(tmp_path / "store")]
     loaded = subprocess.run(
         [*base, "load", str(ONTOLOGY / "geertz.ttl")], capture_output=True, text=True, env=env

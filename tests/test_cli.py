@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, ONTOLOGY, ROOT, OxigraphServer
+from .conftest import FIXTURES, ONTOLOGY, ROOT, VECTOR_ENV, OxigraphServer
 
 EX = "https://example.org/test/"
 
@@ -18,7 +18,7 @@ EX = "https://example.org/test/"
 def geertz(
     *args: str, store: Path | str | None = None, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("GEERTZ_")}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("GEERTZ_")} | VECTOR_ENV
     full_env.update(env or {})
     command = [sys.executable, "-m", "geertz"]
     if store is not None:

@@ -18,7 +18,7 @@ from geertz.graph import EmbeddedStore
 from geertz.retrieval.retriever import Retriever
 
 from .api_server import running
-from .conftest import ROOT, free_port
+from .conftest import ROOT, VECTOR_ENV, free_port
 
 EXAMPLES = ROOT / "examples"
 KEY = "example-key"
@@ -44,7 +44,7 @@ def run_example(name: str, *args: str, env: dict[str, str], cwd: Path) -> subpro
         [sys.executable, str(EXAMPLES / name), *args],
         capture_output=True,
         text=True,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **VECTOR_ENV, **env},
         cwd=cwd,
         timeout=600,
     )

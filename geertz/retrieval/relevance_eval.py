@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -148,10 +148,19 @@ def evaluate_relevance(
 
 
 def fit_relevance(
-    retriever: Retriever, cases: Sequence[RelevanceCase], *, k: int = 8, folds: int = 5, seed: int = 0
+    retriever: Retriever,
+    cases: Sequence[RelevanceCase],
+    *,
+    k: int = 8,
+    folds: int = 5,
+    seed: int = 0,
+    only: Collection[str] | None = None,
 ) -> tuple[tuple[float, ...], list[tuple[float, float, int, float]]]:
     """Weights for :class:`RelevanceModel` fitted on every candidate of ``cases``, and
-    the calibration they reach on prompts held out of the fit (``folds``-fold, by prompt)."""
+    the calibration they reach on prompts held out of the fit (``folds``-fold, by prompt).
+    With ``only``, just those features' weights are fitted; the others keep the
+    retriever's (see :func:`~geertz.retrieval.relevance.fit_weights`)."""
+    base = tuple(float(w) for w in retriever.relevance.weights)
     rows: list[tuple[int, np.ndarray, bool]] = []
     for index, case in enumerate(cases):
         if case.kind == "chat":
@@ -171,10 +180,12 @@ def fit_relevance(
         test = [(v, y) for i, v, y in rows if fold_of[i] == fold]
         if not test or len({y for _, y in train}) < 2:
             continue
-        model = RelevanceModel(fit_weights([v for v, _ in train], [y for _, y in train]))
+        model = RelevanceModel(
+            fit_weights([v for v, _ in train], [y for _, y in train], only=only, base=base)
+        )
         for vector, label in test:
             held_scores.append(model.probability(vector))
             held_labels.append(label)
-    weights = fit_weights([v for _, v, _ in rows], [y for _, _, y in rows])
+    weights = fit_weights([v for _, v, _ in rows], [y for _, _, y in rows], only=only, base=base)
     assert len(weights) == len(FEATURES)
     return weights, calibration_table(held_scores, held_labels)

@@ -50,11 +50,25 @@ from geertz.retrieval.topics import (
     has_strong_cue,
     names_place,
 )
+from geertz.retrieval.vectors import VectorCache
 
-__all__ = ["DEFAULT_MIN_RELEVANCE", "Ranking", "Retriever"]
+__all__ = ["DEFAULT_MIN_RELEVANCE", "STATEMENTS_EMBEDDED_PER_GRAPH", "Ranking", "Retriever"]
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 8
+CACHE_VERSION = 9
+#: Statements of named graphs up to this size have their texts embedded, for prompts
+#: in another language (``GEERTZ_EMBED_STATEMENTS_PER_GRAPH``); a bulk import such as
+#: BLEnD, larger than this, is reached through its practices' vectors and its own
+#: language-tagged texts instead (embedding a statement takes about 95 ms on one core).
+STATEMENTS_EMBEDDED_PER_GRAPH = 5000
+_STATEMENT_GRAPHS = """
+SELECT ?g (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  GRAPH ?g { ?s a ?kind } VALUES ?kind { gz:Interpretation gz:Norm }
+} GROUP BY ?g
+"""
+_STATEMENTS_IN = """
+SELECT DISTINCT ?s WHERE { GRAPH <%s> { ?s a ?kind } VALUES ?kind { gz:Interpretation gz:Norm } }
+"""
 
 
 def _code_version() -> str:
@@ -65,9 +79,10 @@ def _code_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def _fingerprint(store: GraphStore, embedder: str) -> str:
+def _fingerprint(store: GraphStore, embedder: str, statement_limit: int) -> str:
     rows = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
-    parts = [f"v{CACHE_VERSION}", _code_version(), embedder, store.location, str(store.count())]
+    parts = [f"v{CACHE_VERSION}", _code_version(), embedder, str(statement_limit), store.location]
+    parts.append(str(store.count()))
     parts += [f"{row['g'].value}={row['n'].value}" for row in rows if "g" in row]
     return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
 
@@ -152,6 +167,8 @@ class _Evidence:
     shortlist: list[tuple[str, float, str]]
     fraction: np.ndarray  # share of the prompt's information in each statement's text
     similarity: np.ndarray | None  # the prompt's similarity to each practice, when embedded
+    restated: dict[int, float]  # statements a prompt in another language restates, by position
+    statement_similarity: np.ndarray | None  # its similarity to each embedded statement's text
 
 
 def _diversify(
@@ -223,6 +240,21 @@ def _largest(values: np.ndarray, count: int) -> np.ndarray:
     return chosen[np.lexsort((chosen, -values[chosen]))]
 
 
+def _restated(positions: np.ndarray, similarity: np.ndarray | None) -> dict[int, float]:
+    """Statements (by position) whose text a prompt in another language restates, by
+    embedding similarity, weighted in (0, 1]: a sharper cut than for practices, as
+    statement texts crowd closer together."""
+    if similarity is None or not len(similarity):
+        return {}
+    top = _largest(similarity, 10)
+    best = float(similarity[top[0]])
+    return {
+        int(positions[i]): float(np.exp((similarity[i] - best) / 0.01))
+        for i in top
+        if similarity[i] >= best - 0.02
+    }
+
+
 def _paraphrased(practice_ids: Sequence[str], similarity: np.ndarray | None) -> dict[str, float]:
     """Practices the prompt paraphrases, by embedding similarity, weighted in (0, 1]."""
     if similarity is None or not len(similarity):
@@ -240,7 +272,14 @@ class Retriever:
     """Everything retrieval precomputes: labels, statements, the projection, BM25."""
 
     def __init__(
-        self, store: GraphStore, snapshot: Snapshot, index: LabelIndex, embedder: Embedder | None = None
+        self,
+        store: GraphStore,
+        snapshot: Snapshot,
+        index: LabelIndex,
+        embedder: Embedder | None = None,
+        *,
+        vector_cache: Path | None = None,
+        statement_limit: int = STATEMENTS_EMBEDDED_PER_GRAPH,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -271,43 +310,70 @@ class Retriever:
             practice = snapshot.statements[iri].practice
             if practice:
                 self.positions_of_practice[practice].append(position)
-        # Practices embedded once, for prompts that paraphrase rather than name them.
+        # Practices embedded once, for prompts that paraphrase rather than name them;
+        # statements' texts too, for prompts in other languages (see _embed_statements).
         self.practice_ids = sorted(self.positions_of_practice)
         self.practice_position = {p: i for i, p in enumerate(self.practice_ids)}
-        self.practice_vectors = (
-            embedder.embed_batch(
-                [
-                    f"{snapshot.label(p)}. {snapshot.descriptions.get(p, '')}".strip()
-                    for p in self.practice_ids
-                ],
-                "passage",
-            )
-            if embedder is not None and self.practice_ids
-            else None
-        )
-        # Example prompts, embedded once, that tell chit-chat from cultural questions.
-        self.topics = (
-            TopicClassifier(
-                embedder.embed_batch(list(NOT_CULTURAL_EXAMPLES), "query"),
-                embedder.embed_batch(list(CULTURAL_EXAMPLES), "query"),
-            )
-            if embedder is not None
-            else None
-        )
+        self.practice_vectors: np.ndarray | None = None
+        self.topics: TopicClassifier | None = None
+        self.embedded_positions = np.zeros(0, dtype=np.int64)
+        self.embedded_row: dict[int, int] = {}  # statement position → row of statement_vectors
+        self.statement_vectors: np.ndarray | None = None
+        if embedder is not None:
+            vectors = VectorCache(embedder, vector_cache)
+            try:
+                if self.practice_ids:
+                    self.practice_vectors = vectors.embed(
+                        [
+                            f"{snapshot.label(p)}. {snapshot.descriptions.get(p, '')}".strip()
+                            for p in self.practice_ids
+                        ],
+                        "passage",
+                    )
+                # Example prompts that tell chit-chat from cultural questions.
+                self.topics = TopicClassifier(
+                    vectors.embed(list(NOT_CULTURAL_EXAMPLES), "query"),
+                    vectors.embed(list(CULTURAL_EXAMPLES), "query"),
+                )
+                self._embed_statements(vectors, statement_limit)
+            finally:
+                vectors.close()
         self.relevance = RelevanceModel()
         self.min_relevance = DEFAULT_MIN_RELEVANCE
 
     @classmethod
-    def build(cls, store: GraphStore, embedder: Embedder | None = None) -> Retriever:
+    def build(
+        cls,
+        store: GraphStore,
+        embedder: Embedder | None = None,
+        *,
+        vector_cache: Path | None = None,
+        statement_limit: int = STATEMENTS_EMBEDDED_PER_GRAPH,
+    ) -> Retriever:
         """Read the store once and precompute everything; with an ``embedder``, also
-        embed every practice for paraphrased prompts."""
-        return cls(store, Snapshot.load(store), LabelIndex.from_store(store), embedder)
+        embed every practice, for paraphrased prompts, and the statements of graphs
+        of at most ``statement_limit`` statements, for prompts in other languages.
+        Vectors are read from and added to the SQLite file ``vector_cache``, if given
+        (see :class:`~geertz.retrieval.vectors.VectorCache`)."""
+        snapshot, index = Snapshot.load(store), LabelIndex.from_store(store)
+        return cls(
+            store, snapshot, index, embedder, vector_cache=vector_cache, statement_limit=statement_limit
+        )
 
     @classmethod
-    def cached(cls, store: GraphStore, cache_dir: Path, embedder: Embedder | None = None) -> Retriever:
+    def cached(
+        cls,
+        store: GraphStore,
+        cache_dir: Path,
+        embedder: Embedder | None = None,
+        *,
+        vector_cache: Path | None = None,
+        statement_limit: int = STATEMENTS_EMBEDDED_PER_GRAPH,
+    ) -> Retriever:
         """Like :meth:`build`, but reuse a copy pickled in ``cache_dir`` while the store's
-        contents (triples per graph) are unchanged."""
-        key = _fingerprint(store, embedder.name if embedder else "none")
+        contents (triples per graph) are unchanged. Vectors are kept in ``vector_cache``,
+        by default ``cache_dir/vectors-<embedder>.sqlite``."""
+        key = _fingerprint(store, embedder.name if embedder else "none", statement_limit)
         path = cache_dir / f"retriever-{key}.pickle"
         if path.is_file():
             try:
@@ -318,7 +384,9 @@ class Retriever:
                     return retriever
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
                 log.warning("ignoring unreadable retrieval cache %s: %s", path, exc)
-        retriever = cls.build(store, embedder)
+        if embedder is not None and vector_cache is None:
+            vector_cache = cache_dir / f"vectors-{embedder.name}.sqlite"
+        retriever = cls.build(store, embedder, vector_cache=vector_cache, statement_limit=statement_limit)
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
             for old in cache_dir.glob("retriever-*.pickle"):
@@ -332,6 +400,25 @@ class Retriever:
             log.warning("cannot write the retrieval cache in %s: %s", cache_dir, exc)
         retriever.store = store
         return retriever
+
+    def _embed_statements(self, vectors: VectorCache, limit: int) -> None:
+        """Embed the texts of the statements in named graphs of at most ``limit``
+        statements (and of those in no named graph), as :attr:`statement_vectors`,
+        one row per position in :attr:`embedded_positions`."""
+        large: set[str] = set()
+        for row in self.store.select(_STATEMENT_GRAPHS):
+            if int(row["n"].value) > limit:
+                large.update(r["s"].value for r in self.store.select(_STATEMENTS_IN % row["g"].value))
+        positions = [
+            position
+            for position, iri in enumerate(self.statement_ids)
+            if iri not in large and self.snapshot.statements[iri].text
+        ]
+        if positions:
+            texts = [self.snapshot.statements[self.statement_ids[p]].text for p in positions]
+            self.embedded_positions = np.array(positions, dtype=np.int64)
+            self.embedded_row = {position: row for row, position in enumerate(positions)}
+            self.statement_vectors = vectors.embed(texts, "passage")
 
     def _scope_place_ancestors(self) -> dict[str, frozenset[str]]:
         places = {p for st in self.snapshot.statements.values() for p in st.scope.get("place", [])}
@@ -438,8 +525,15 @@ class Retriever:
         kinds = {m.kind for m in own.matches}
         if not has_strong_cue(kinds) and not self._cultural(prompt, query, kinds):
             return Ranking(prompt, frame, [], 0, cultural=False)
+        # A prompt in another language than the graph's text shares few words with it:
+        # the statements its vector lies nearest stand in for the words.
+        statement_similarity = (
+            self.statement_vectors @ query
+            if foreign and query is not None and self.statement_vectors is not None
+            else None
+        )
         # Scope-check only the strongest candidates: the check is the costly part.
-        evidence = self._score(prompt, frame, limit=max(200, 20 * k), similarity=similarity)
+        evidence = self._score(prompt, frame, max(200, 20 * k), similarity, statement_similarity)
         label = self._labels(frame)
         ranked: list[tuple[float, Statement, bool | None, str]] = []
         fits: dict[str, float] = {}
@@ -539,6 +633,12 @@ class Retriever:
             best = float(evidence.similarity.max())
             position = self.practice_position.get(st.practice or "")
             semantic = float(evidence.similarity[position]) if position is not None else None
+        statement = best_statement = None
+        if evidence.statement_similarity is not None and len(evidence.statement_similarity):
+            row = self.embedded_row.get(self.position_of[st.iri])
+            if row is not None:
+                statement = float(evidence.statement_similarity[row])
+                best_statement = float(evidence.statement_similarity.max())
         fraction = evidence.fraction
         own = float(fraction[self.position_of[st.iri]]) if len(fraction) else 0.0
         siblings = self.positions_of_practice.get(st.practice or "", [])
@@ -560,6 +660,8 @@ class Retriever:
             occasion=occasion,
             role_fit=fit,
             foreign=foreign,
+            statement=statement,
+            best_statement=best_statement,
         )
 
     def _place_label(self, place: str, language: str | None) -> str:
@@ -623,10 +725,20 @@ class Retriever:
 
     # -- scoring -------------------------------------------------------------
 
-    def _score(self, prompt: str, frame: Frame, limit: int, similarity: np.ndarray | None) -> _Evidence:
+    def _score(
+        self,
+        prompt: str,
+        frame: Frame,
+        limit: int,
+        similarity: np.ndarray | None,
+        statement_similarity: np.ndarray | None,
+    ) -> _Evidence:
         """The ``limit`` best statements by lexical and graph evidence together, with
         their k-hop neighbours: ``(iri, score, why it was expanded into or "")``, and
-        the share of the prompt's information each statement carries."""
+        the share of the prompt's information each statement carries. With a
+        ``statement_similarity`` (a prompt in another language, to each embedded
+        statement), the statements it restates are lifted (see :func:`_restated`)."""
+        restated = _restated(self.embedded_positions, statement_similarity)
         # Place names are weighed by the scope check, not as words: "Seoul" in an
         # answer about a tower says nothing about drinking with colleagues there.
         words = prompt
@@ -652,6 +764,8 @@ class Retriever:
         paraphrased = _paraphrased(self.practice_ids, similarity)
         for practice, weight in paraphrased.items():
             seeds[practice] += 0.6 * weight
+        for position, weight in restated.items():
+            seeds[self.statement_ids[position]] += 0.5 * weight
         ppr_all = self.ranker.rank_array(seeds)
         ppr = np.where(self.statement_nodes >= 0, ppr_all[np.maximum(self.statement_nodes, 0)], 0.0)
         top_ppr = float(ppr.max()) if len(ppr) else 0.0
@@ -661,6 +775,8 @@ class Retriever:
                 combined[self.positions_of_practice.get(match.iri, [])] += 0.5
         for practice, weight in paraphrased.items():
             combined[self.positions_of_practice.get(practice, [])] += 0.3 * weight
+        for position, weight in restated.items():
+            combined[position] += 0.3 * weight
         # Statements scoped to a place that contains the prompt's are evidence for it.
         anchored = np.zeros(len(combined), dtype=bool)
         for place in frame.places:
@@ -674,7 +790,7 @@ class Retriever:
             candidates = candidates[np.argpartition(-combined[candidates], limit)[:limit]]
         keep = {int(i) for i in candidates} | set(expanded)
         shortlist = [(self.statement_ids[i], float(combined[i]), expanded.get(i, "")) for i in sorted(keep)]
-        return _Evidence(shortlist, fraction, similarity)
+        return _Evidence(shortlist, fraction, similarity, restated, statement_similarity)
 
     def _expand(self, combined: np.ndarray) -> dict[int, str]:
         """Bounded k-hop expansion from the strongest candidates: practice → its other
