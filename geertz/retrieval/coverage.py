@@ -10,8 +10,9 @@ variation. The verdict then says how far the graph covers the question:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from geertz.i18n import N_, say
 from geertz.retrieval.pack import Coverage, CoveredPractice, ItemRole, Verdict
@@ -125,19 +126,32 @@ def select(
     return answers + contrasts[: k - len(answers)]
 
 
+def _reorder_within(
+    candidates: list[Candidate],
+    group: Callable[[Candidate], Hashable],
+    key: Callable[[Candidate], Any],
+) -> list[Candidate]:
+    """``candidates`` with the members of each ``group`` sorted by ``key`` among the
+    places they already take, so the order across groups stands."""
+    positions: dict[Hashable, list[int]] = {}
+    for index, c in enumerate(candidates):
+        positions.setdefault(group(c), []).append(index)
+    ordered = list(candidates)
+    for places in positions.values():
+        for place, member in zip(places, sorted((candidates[i] for i in places), key=key), strict=True):
+            ordered[place] = member
+    return ordered
+
+
 def _retrieval_order_within_practice(candidates: list[Candidate]) -> list[Candidate]:
     """One practice's statements, in the places they already take, in retrieval order:
     the narrowest scope first (West Java before Indonesia), even where a broader
     statement's text happens to share more words with the prompt."""
-    positions: dict[str, list[int]] = {}
-    for index, c in enumerate(candidates):
-        positions.setdefault(c.statement.practice or c.statement.iri, []).append(index)
-    ordered = list(candidates)
-    for places in positions.values():
-        members = sorted((candidates[i] for i in places), key=lambda c: (-c.score, c.statement.iri))
-        for place, member in zip(places, members, strict=True):
-            ordered[place] = member
-    return ordered
+    return _reorder_within(
+        candidates,
+        lambda c: c.statement.practice or c.statement.iri,
+        lambda c: (-c.score, c.statement.iri),
+    )
 
 
 def _most_agreed_first(candidates: list[Candidate]) -> list[Candidate]:
@@ -145,19 +159,11 @@ def _most_agreed_first(candidates: list[Candidate]) -> list[Candidate]:
     come first, in the places those readings already take (so the scope order across
     communities stands): where a pack cannot hold every answer to a survey question,
     it keeps the most common ones."""
-    positions: dict[tuple[str, ...], list[int]] = {}
-    for index, c in enumerate(candidates):
-        key = (c.statement.practice or c.statement.iri, *sorted(c.statement.holders))
-        positions.setdefault(key, []).append(index)
-    ordered = list(candidates)
-    for places in positions.values():
-        members = sorted(
-            (candidates[i] for i in places),
-            key=lambda c: -(c.statement.agreement if c.statement.agreement is not None else -1.0),
-        )
-        for index, c in zip(places, members, strict=True):
-            ordered[index] = c
-    return ordered
+    return _reorder_within(
+        candidates,
+        lambda c: (c.statement.practice or c.statement.iri, *sorted(c.statement.holders)),
+        lambda c: -(c.statement.agreement if c.statement.agreement is not None else -1.0),
+    )
 
 
 def judge(

@@ -666,8 +666,7 @@ class Retriever:
 
     def _place_label(self, place: str, language: str | None) -> str:
         """The place's name in ``language`` where the graph has one, else its own label."""
-        local = self.snapshot.local_labels.get(place, {}).get(base_language(language) or "")
-        return local or self.places.label(place)
+        return self.snapshot.local_label(place, language) or self.places.label(place)
 
     def _held_in(self, practice: str, language: str | None = None) -> list[str]:
         """The places the statements of ``practice`` are scoped to, most used first, named

@@ -139,7 +139,10 @@ SELECT ?c ?p ?o WHERE {
 # Countries' everyday names in other languages (the CLDR's, which the gazetteer keeps in
 # a graph of their own): shown where a pack speaks the prompt's language.
 _COUNTRY_NAMES = f"""
-SELECT ?n ?l WHERE {{ GRAPH <{CLDR_GRAPH}> {{ ?n skos:altLabel ?l }} }}
+SELECT ?n ?l WHERE {{
+  GRAPH <{CLDR_GRAPH}> {{ ?n skos:altLabel ?l }}
+  FILTER (LANG(?l) != "" && !LANGMATCHES(LANG(?l), "en"))
+}}
 """
 _DESCRIPTIONS = """
 SELECT ?p ?d WHERE {
@@ -233,15 +236,10 @@ class Snapshot:
         others = store.select(_OTHER_LABELS)
         for row in sorted(others, key=lambda r: not r["p"].value.endswith("prefLabel")):
             snap.labels.setdefault(row["n"].value, row["l"].value)
-        for row in store.select(_LOCAL_LABELS):
+        for row in [*store.select(_LOCAL_LABELS), *store.select(_COUNTRY_NAMES)]:
             value = row["l"]
             language = base_language(value.language if isinstance(value, Literal) else None)
-            snap.local_labels.setdefault(row["n"].value, {}).setdefault(language, row["l"].value)
-        for row in store.select(_COUNTRY_NAMES):
-            value = row["l"]
-            language = base_language(value.language if isinstance(value, Literal) else None)
-            if language and language != "en":
-                snap.local_labels.setdefault(row["n"].value, {}).setdefault(language, value.value)
+            snap.local_labels.setdefault(row["n"].value, {}).setdefault(language, value.value)
         for row in store.select(_DESCRIPTIONS):
             snap.descriptions.setdefault(row["p"].value, row["d"].value)
         for row in store.select(_EVIDENCE):
@@ -273,12 +271,18 @@ class Snapshot:
                     snap.links.append((subject.value, _local(row["p"].value), row["o"].value))
         return snap
 
+    def local_label(self, iri: str, language: str | None) -> str | None:
+        """The label of ``iri`` in ``language`` (other than English), if the graph has one."""
+        return self.local_labels.get(iri, {}).get(base_language(language) or "") if language else None
+
     def label(self, iri: str, language: str | None = None) -> str:
         """The label of ``iri`` in ``language`` where the graph has one, else its English
         (or only) label, else its local name."""
-        if language and (local := self.local_labels.get(iri, {}).get(base_language(language))):
-            return local
-        return self.labels.get(iri) or iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        return (
+            self.local_label(iri, language)
+            or self.labels.get(iri)
+            or iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        )
 
     def text(self, statement: Statement, language: str | None = None) -> str:
         """The statement's text in ``language`` where the graph has it, else its English text."""
