@@ -258,6 +258,15 @@ def test_a_practice_named_inflected_is_found_by_its_stem(seed_retriever: Retriev
     assert not [m for m in seed_retriever.index.match("в Мехико", "ru") if m.inflected]
 
 
+def test_accents_a_prompt_writes_choose_the_place(seed_retriever: Retriever) -> None:
+    """In Arabic, Amman (عمّان) and Oman (عمان) differ only by the shadda: the gazetteer
+    keeps GeoNames' spelling with it, so a prompt that writes it names the city."""
+    named = {(m.kind, m.iri.rsplit("/", 1)[-1]) for m in seed_retriever.index.match("جاري في عمّان", "ar")}
+    assert named == {("City", "place-geonames-250441")}
+    bare = {m.iri.rsplit("/", 1)[-1] for m in seed_retriever.index.match("جاري في عمان", "ar")}
+    assert {"place-geonames-250441", "place-OM"} <= bare  # unwritten, it stays ambiguous
+
+
 def test_the_cldr_gives_everyday_country_names() -> None:
     from geertz.graph.gazetteer import cldr_country_quads
 

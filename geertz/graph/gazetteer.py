@@ -37,6 +37,7 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Quad
 
 from geertz.text import fold as fold_text
+from geertz.text import spelling
 from geertz.vocab import DCTERMS, GZ, GZ_DATA, GZ_GRAPH, RDF, RDFS, SKOS, XSD
 
 __all__ = [
@@ -473,12 +474,14 @@ def _city_quads(min_population: int, report: GazetteerReport) -> Iterator[Quad]:
         yield Quad(node, _PREF, _label(city["name"]), g)
         yield Quad(node, _POPULATION, Literal(str(city["population"]), datatype=population_type), g)
         yield Quad(node, _IDENTIFIER, Literal(f"geonames:{city['geonameid']}"), g)
-        seen = {fold(city["name"])}
+        # Spellings that differ only in accents are kept: a prompt that writes the
+        # accents ("عمّان", Amman, where Oman is "عمان") names the city spelled so.
+        seen = {spelling(city["name"])}
         for alternate in city.get("alternatenames", []):
-            folded = fold(alternate)
-            if len(folded) < 3 or folded in seen or (alternate.isupper() and len(alternate) <= 4):
+            written = spelling(alternate)
+            if len(fold(alternate)) < 3 or written in seen or (alternate.isupper() and len(alternate) <= 4):
                 continue
-            seen.add(folded)
+            seen.add(written)
             yield Quad(node, _HIDDEN, Literal(alternate), g)
         parent = iso_place_iri(cc)
         region_name = _nearest_region(regions.get((cc, fold(city["name"])), []), city)
